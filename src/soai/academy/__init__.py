@@ -1,0 +1,1 @@
+"""CEASAI certification: programmes, curriculum, item bank, exams, grading and certificates."""

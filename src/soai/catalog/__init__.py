@@ -1,0 +1,1 @@
+"""Requirements catalogue: the frameworks' requirements as versioned data with URNs, crosswalks and OSCAL export."""

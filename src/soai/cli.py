@@ -1,0 +1,77 @@
+"""The ``soai`` command: one Typer app with a sub-app per part (see docs/cli.md)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from soai import db
+from soai.cli_support import print_json, settings_or_exit
+from soai.errors import SoaiError
+from soai.identity.cli import token_app, user_app
+from soai.instance import cli as instance_cli
+from soai.jobs.cli import jobs_app
+
+app = typer.Typer(
+    name="soai",
+    help="soai — run a national AI safety framework.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+app.command("init")(instance_cli.init)
+app.command("demo")(instance_cli.demo)
+app.command("serve")(instance_cli.serve)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(instance_cli.report_app, name="report")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the newest."""
+    settings = settings_or_exit()
+    engine = db.get_engine(settings.resolved_database_url)
+    db.upgrade(engine)
+    Console().print(
+        f"Database {db.describe(settings.resolved_database_url)} at revision "
+        f"{db.current_revision(engine)}"
+    )
+
+
+@db_app.command("current")
+def db_current(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """The schema revision of the database and the newest one available."""
+    settings = settings_or_exit()
+    engine = db.get_engine(settings.resolved_database_url)
+    db.check_connection(engine)
+    data = {
+        "database": db.describe(settings.resolved_database_url),
+        "current": db.current_revision(engine),
+        "head": db.head_revision(engine),
+    }
+    if json_out:
+        print_json(data)
+    else:
+        Console().print(data)
+
+
+def main() -> None:
+    """Entry point: runs the app and turns soai errors into a message and exit code 1."""
+    try:
+        app()
+    except SoaiError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc.diagnostics()}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

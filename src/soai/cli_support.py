@@ -1,0 +1,42 @@
+"""What every CLI command shares: settings with a clear error, progress bars, --json output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from soai.settings import Settings, get_settings
+
+StepCallback = Callable[[int, int | None, str], None]
+
+
+def settings_or_exit() -> Settings:
+    """The settings; a :class:`~soai.errors.ConfigurationError` is reported by ``main``."""
+    return get_settings()
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[StepCallback]:
+    """A Rich progress bar; yields ``step(done, total, message)`` for the work to call."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task(title, total=None, note="")
+
+        def step(done: int, total: int | None, message: str) -> None:
+            progress.update(task, completed=done, total=total, note=message)
+
+        yield step
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,1 @@
+"""Identity: users, roles, permissions, sessions, API tokens and CSRF protection."""

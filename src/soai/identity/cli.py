@@ -1,0 +1,130 @@
+"""CLI of identity: ``soai user create|list|disable`` and ``soai token create``."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from soai import db
+from soai.cli_support import print_json, settings_or_exit
+from soai.db import transaction
+from soai.errors import InvalidInput
+from soai.i18n.markers import N_
+from soai.identity import service
+from soai.identity.policy import ASSIGNABLE_ROLES, Role
+from soai.identity.schemas import UserCreate
+
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+console = Console()
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    settings = settings_or_exit()
+    return db.session_factory(db.get_engine(settings.resolved_database_url))
+
+
+def _roles(value: str) -> list[Role]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    known = {r.value for r in ASSIGNABLE_ROLES}
+    for name in names:
+        if name not in known:
+            raise InvalidInput(
+                N_("Unknown role {role}; choose from: {roles}."),
+                field="roles",
+                role=name,
+                roles=", ".join(sorted(known)),
+            )
+    if not names:
+        raise InvalidInput(N_("Choose at least one role."), field="roles")
+    return [Role(n) for n in names]
+
+
+@user_app.command("create")
+def create(
+    email: Annotated[str, typer.Argument(help="E-mail address (the login)")],
+    name: Annotated[str, typer.Option("--name", help="Display name")],
+    roles: Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g. analyst")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    language: Annotated[str | None, typer.Option(help="Preferred language (en, km)")] = None,
+) -> None:
+    """Create a user. The password is asked for (or read from stdin), never an argument."""
+    role_list = _roles(roles)
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise InvalidInput(N_("The two passwords differ."), field="password")
+    data = UserCreate.model_construct(
+        email=email, display_name=name, password=password, roles=role_list, language=language
+    )
+    if not name.strip():
+        raise InvalidInput(N_("Enter the person's name."), field="display_name")
+    with transaction(_sessions()) as session:
+        user = service.create_user(session, data=data)
+        console.print(
+            f"Created user {user.email} with role(s) {', '.join(sorted(user.role_names))}"
+        )
+
+
+@user_app.command("list")
+def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List users with their roles and status."""
+    with transaction(_sessions()) as session:
+        users = service.list_users(session)
+        rows = [
+            {
+                "id": u.id,
+                "email": u.email,
+                "display_name": u.display_name,
+                "roles": sorted(u.role_names),
+                "active": u.is_active,
+                "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+            }
+            for u in users
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table()
+    for column in ("id", "e-mail", "name", "roles", "active", "last login"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["email"],
+            r["display_name"],
+            ", ".join(r["roles"]),
+            "yes" if r["active"] else "no",
+            r["last_login_at"] or "",
+        )
+    console.print(table)
+
+
+@user_app.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="E-mail address of the user")]) -> None:
+    """Disable a user: sign-in refused, sessions ended, API tokens revoked."""
+    with transaction(_sessions()) as session:
+        user = service.disable_user(session, user=service.get_user(session, email=email))
+        console.print(f"Disabled {user.email}")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="E-mail address of the token's user")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for")] = "cli",
+    days: Annotated[int, typer.Option(help="Days until it expires", min=1, max=730)] = 90,
+) -> None:
+    """Create an API token; it is printed once and cannot be shown again."""
+    with transaction(_sessions()) as session:
+        raw, record = service.create_token(session, email=email, name=name, days=days)
+        expires = record.expires_at.isoformat() if record.expires_at else "never"
+    typer.echo(raw)
+    Console(stderr=True).print(f"[dim]token {record.prefix} for {email}, expires {expires}[/]")

@@ -1,0 +1,75 @@
+"""The one policy table: which role holds which permission.
+
+Every route of the portal and the API declares exactly one :class:`Permission` (see
+``soai.identity.guard.require``). A test enumerates every route and checks each role against
+this table, so a route cannot be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from soai.i18n.markers import N_
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    REGULATOR = "regulator"
+    ANALYST = "analyst"
+    PROVIDER = "provider"
+    COUNCIL_MEMBER = "council_member"
+    CANDIDATE = "candidate"
+    PUBLIC = "public"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: N_("Administrator"),
+    Role.REGULATOR: N_("Regulator"),
+    Role.ANALYST: N_("Certified analyst"),
+    Role.PROVIDER: N_("Provider"),
+    Role.COUNCIL_MEMBER: N_("Council member"),
+    Role.CANDIDATE: N_("Candidate"),
+    Role.PUBLIC: N_("Public"),
+}
+
+ASSIGNABLE_ROLES = tuple(role for role in Role if role is not Role.PUBLIC)
+
+
+class Permission(StrEnum):
+    PUBLIC_READ = "public.read"
+    ACCOUNT_SELF = "account.self"
+    USERS_MANAGE = "users.manage"
+    JOBS_READ = "jobs.read"
+    REPORTS_INSTANCE = "reports.instance"
+
+
+_SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
+
+POLICY: dict[Role, frozenset[Permission]] = {
+    Role.PUBLIC: frozenset({Permission.PUBLIC_READ}),
+    Role.CANDIDATE: _SIGNED_IN,
+    Role.PROVIDER: _SIGNED_IN,
+    Role.COUNCIL_MEMBER: _SIGNED_IN,
+    Role.ANALYST: _SIGNED_IN | {Permission.JOBS_READ},
+    Role.REGULATOR: _SIGNED_IN | {Permission.JOBS_READ, Permission.REPORTS_INSTANCE},
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def permissions_of(roles: Iterable[str]) -> frozenset[Permission]:
+    """Everything the holder of ``roles`` may do (everyone holds ``public``)."""
+    granted: set[Permission] = set(POLICY[Role.PUBLIC])
+    known = {role.value for role in Role}
+    for role in roles:
+        if role in known:
+            granted |= POLICY[Role(role)]
+    return frozenset(granted)
+
+
+def is_allowed(roles: Iterable[str], permission: Permission) -> bool:
+    return permission in permissions_of(roles)
+
+
+def needs_sign_in(permission: Permission) -> bool:
+    return permission not in POLICY[Role.PUBLIC]

@@ -1,0 +1,1 @@
+"""Watchdog and recourse: public reports of AI harm, triage, escalation and public status."""

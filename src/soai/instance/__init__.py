@@ -1,0 +1,1 @@
+"""The instance: creating it (``soai init``), seeding the demo, and its summary report."""

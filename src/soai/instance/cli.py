@@ -1,0 +1,96 @@
+"""CLI of the instance: ``soai init``, ``soai demo``, ``soai serve`` and the summary report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from soai import db
+from soai.cli_support import progress_bar, settings_or_exit
+from soai.db import transaction
+from soai.errors import ConfigurationError
+from soai.i18n.markers import N_
+from soai.instance import demo as demo_data
+from soai.instance import service, summary
+from soai.jobs import service as jobs
+from soai.settings import Environment
+
+console = Console()
+
+
+def init(
+    profile: Annotated[
+        str | None,
+        typer.Option(help="Bundled profile name (cambodia, philippines) or a profile YAML file"),
+    ] = None,
+) -> None:
+    """Create the instance in $SOAI_HOME (or upgrade it): folders, profile, database."""
+    settings = settings_or_exit()
+    instance = service.initialise(settings, profile)
+    console.print(
+        f"[green]Instance ready[/] in {instance.home} — profile [bold]{instance.profile.id}[/], "
+        f"database {instance.database}"
+    )
+
+
+def demo() -> None:
+    """Seed the demo data (initialising first if needed) and print the demo logins."""
+    settings = settings_or_exit()
+    if settings.env is Environment.PRODUCTION:
+        raise ConfigurationError(N_("Demo data cannot be added to a production instance."))
+    if not service.is_initialised(settings):
+        init(profile=None)
+    engine = db.get_engine(settings.resolved_database_url)
+    with transaction(db.session_factory(engine)) as session:
+        logins = demo_data.seed(session)
+    table = Table(title="Demo logins (for trying soai only — never use them in production)")
+    for column in ("role", "e-mail", "password", ""):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.email, login.password, "new" if login.created else "")
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the portal and the API."""
+    import uvicorn
+
+    from soai.web.app import create_app
+
+    settings = settings_or_exit()
+    engine = db.get_engine(settings.resolved_database_url)
+    with transaction(db.session_factory(engine)) as session:
+        interrupted = jobs.fail_interrupted(session)
+    if interrupted:
+        console.print(
+            f"[yellow]{interrupted} job(s) interrupted by the last stop were marked failed"
+        )
+    app = create_app(settings)
+    console.print(f"Serving [bold]http://{host}:{port}[/] — press Ctrl+C to stop")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+report_app = typer.Typer(help="Reports about the instance.", no_args_is_help=True)
+
+
+@report_app.command("summary")
+def report_summary(
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write")] = Path(
+        "instance-summary.pdf"
+    ),
+    language: Annotated[str, typer.Option(help="Language of the report (en, km)")] = "en",
+) -> None:
+    """Render the instance summary report to a PDF file."""
+    settings = settings_or_exit()
+    sessions = db.session_factory(db.get_engine(settings.resolved_database_url))
+    with progress_bar("Instance summary") as step:
+        pdf = summary.render_pdf(sessions, home=settings.home, language=language, on_step=step)
+    output.write_bytes(pdf)
+    console.print(f"Wrote {output} ({len(pdf):,} bytes)")

@@ -1,0 +1,59 @@
+"""The demo data of an instance: one login per role, so every page can be tried at once.
+
+Seeding is idempotent: running ``soai demo`` again adds what is missing and changes nothing
+else. Later parts add their own demo data here (organisations, AI systems, cycles ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soai.identity import service as identity
+from soai.identity.models import User
+from soai.identity.policy import ASSIGNABLE_ROLES, Role
+from soai.identity.schemas import UserCreate
+
+DEMO_DOMAIN = "demo.example.org"
+
+DEMO_NAMES = {
+    Role.ADMIN: "Sokha Chan (administrator)",
+    Role.REGULATOR: "Dara Keo (MPTC regulator)",
+    Role.ANALYST: "Sreymom Pich (certified analyst)",
+    Role.PROVIDER: "Vuthy Sok (provider compliance officer)",
+    Role.COUNCIL_MEMBER: "Bopha Lim (council member)",
+    Role.CANDIDATE: "Rithy Heng (exam candidate)",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+    created: bool
+
+
+def demo_password(role: Role) -> str:
+    return f"soai-demo-{role.value.replace('_', '-')}"
+
+
+def seed(session: Session) -> list[DemoLogin]:
+    logins = []
+    for role in ASSIGNABLE_ROLES:
+        email = f"{role.value.replace('_', '.')}@{DEMO_DOMAIN}"
+        exists = session.scalar(select(User.id).where(User.email == email)) is not None
+        if not exists:
+            identity.create_user(
+                session,
+                data=UserCreate(
+                    email=email,
+                    display_name=DEMO_NAMES[role],
+                    password=demo_password(role),
+                    roles=[role],
+                ),
+            )
+        logins.append(DemoLogin(role.value, email, demo_password(role), not exists))
+    return logins

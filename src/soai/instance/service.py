@@ -1,0 +1,53 @@
+"""Creating and upgrading an instance in ``$SOAI_HOME``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from soai import db
+from soai.profiles import service as profiles
+from soai.profiles.schema import Profile
+from soai.settings import Settings
+
+
+@dataclass(frozen=True)
+class Instance:
+    home: Path
+    profile: Profile
+    database: str
+
+
+def initialise(settings: Settings, profile: str | None) -> Instance:
+    """Create (or upgrade) the instance: folders, profile, database schema.
+
+    The profile is validated before anything is written. Without ``profile`` an existing
+    instance keeps its own and a new one gets the Cambodia profile.
+    """
+    home = settings.home.resolve()
+    existing = profiles.instance_path(home).is_file()
+    if profile is not None or not existing:
+        # Validate first: a broken profile leaves the instance exactly as it was.
+        profiles.load(profiles.resolve(profile or "cambodia"))
+    engine = db.get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    db.check_connection(engine)
+    home.mkdir(parents=True, exist_ok=True)
+    for folder in ("keys", "evidence", "reports"):
+        (home / folder).mkdir(exist_ok=True)
+    if profile is not None or not existing:
+        installed = profiles.install(profile or "cambodia", home)
+    else:
+        installed = profiles.instance_profile(home)
+    db.upgrade(engine)
+    return Instance(
+        home=home, profile=installed, database=db.describe(settings.resolved_database_url)
+    )
+
+
+def is_initialised(settings: Settings) -> bool:
+    home = settings.home.resolve()
+    if not profiles.instance_path(home).is_file():
+        return False
+    engine = db.get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    db.check_connection(engine)
+    return db.is_migrated(engine)

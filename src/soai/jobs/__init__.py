@@ -1,0 +1,1 @@
+"""Long-running work (bulk imports, test runs, bulk issuance, PDF reports) with progress."""

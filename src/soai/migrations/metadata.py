@@ -1,0 +1,12 @@
+"""The complete schema: importing this module registers every table on ``Base.metadata``.
+
+Add a part's ``models`` module here when the part gains tables, then write a migration.
+"""
+
+from sqlalchemy import MetaData
+
+import soai.identity.models
+import soai.jobs.models  # noqa: F401
+from soai.db import Base
+
+target_metadata: MetaData = Base.metadata

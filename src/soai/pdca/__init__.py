@@ -1,0 +1,1 @@
+"""SOAI-PDCA: Plan-Do-Check-Act compliance cycles per AI system."""

@@ -1,0 +1,1 @@
+"""National programme: the training giveaway, the roadmap with live KPIs, readiness assessment and press kit."""

@@ -1,0 +1,1 @@
+"""AI system registry: organisations, AI systems, the explainable risk classification and the public register."""
