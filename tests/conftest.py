@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,6 +125,25 @@ def instance(settings: Settings) -> Settings:
 
     service.initialise(settings, "cambodia")
     return settings
+
+
+@pytest.fixture
+def app(instance: Settings) -> FastAPI:
+    from soai.web.app import create_app
+
+    return create_app(instance)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A browser-like client; leaving it waits for background jobs (app lifespan)."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def app_sessions(app: FastAPI) -> sessionmaker[Session]:
+    return app.state.soai.sessions
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from soai.errors import ConfigurationError
@@ -140,5 +140,21 @@ def get_settings() -> Settings:
     """The settings of this process, read once from the environment."""
     try:
         return Settings()
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from exc
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    """The problems of a validation error, naming each variable but never its value.
+
+    Pydantic's own text repeats the input, which holds the secret key and the database
+    password. Braces are doubled because the text becomes a ``str.format`` template.
+    """
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            message = f"SOAI_{str(error['loc'][0]).upper()}: {message}"
+        problems.append(message)
+    text = "Invalid settings: " + "; ".join(problems)
+    return text.replace("{", "{{").replace("}", "}}")

@@ -86,14 +86,14 @@ class require:
 
     async def __call__(self, request: Request) -> Principal:
         principal = await current_principal(request)
+        if not principal.can(self.permission):
+            if not principal.is_authenticated and needs_sign_in(self.permission):
+                expired = getattr(request.state, "session_error", None)
+                raise expired or AuthenticationRequired(N_("Please sign in to continue."))
+            raise PermissionDenied(N_("You do not have permission to open this page."))
         if request.method in UNSAFE_METHODS and principal.via != "token":
             await _check_csrf(request)
-        if principal.can(self.permission):
-            return principal
-        if not principal.is_authenticated and needs_sign_in(self.permission):
-            expired = getattr(request.state, "session_error", None)
-            raise expired or AuthenticationRequired(N_("Please sign in to continue."))
-        raise PermissionDenied(N_("You do not have permission to open this page."))
+        return principal
 
     def __repr__(self) -> str:
         return f"require({self.permission.value})"

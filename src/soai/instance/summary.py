@@ -6,6 +6,7 @@ transaction, render a portal template in the reader's language, turn it into PDF
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def render_html(facts: dict[str, Any], *, language: str, generated_at: datetime)
         "t": t,
         "lang": language,
         "generated_at": generated_at,
-        "chart_svg": chart,
+        "chart_src": "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode(),
     }
     return render_to_string(build_environment(), "instance/summary_print.html", context)
 

@@ -18,18 +18,23 @@ KHMER_FONT = STATIC_DIR / "fonts" / "NotoSansKhmer-Regular.ttf"
 def bar_chart_svg(
     labels: Sequence[str], values: Sequence[float], *, title: str, colour: str = "#032EA1"
 ) -> str:
-    """A horizontal bar chart as an SVG document (text kept as text, not paths)."""
+    """A horizontal bar chart as an SVG document.
+
+    Text is drawn as paths, shaped by matplotlib, because SVG renderers such as WeasyPrint
+    lay out SVG text glyph by glyph and would break Khmer subscript consonants.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     with _lock:
         font_manager.fontManager.addfont(str(KHMER_FONT))
         family = font_manager.FontProperties(fname=str(KHMER_FONT)).get_name()
         with matplotlib.rc_context(
-            {"svg.fonttype": "none", "font.family": ["DejaVu Sans", family]}
+            {"svg.fonttype": "path", "font.family": ["DejaVu Sans", family]}
         ):
             height = max(1.6, 0.45 * len(labels) + 0.9)
             fig, ax = plt.subplots(figsize=(6.4, height))
@@ -38,6 +43,8 @@ def bar_chart_svg(
                 ax.barh(positions, list(values), color=colour)
                 ax.set_yticks(positions, labels=list(labels))
                 ax.invert_yaxis()
+                if all(float(v).is_integer() for v in values):
+                    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.set_title(title)
                 for side in ("top", "right"):
                     ax.spines[side].set_visible(False)
