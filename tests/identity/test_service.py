@@ -71,7 +71,9 @@ def test_wrong_password_fails_and_throttling_blocks_even_the_right_one(
         with transaction(sessions) as session:
             assert (
                 service.authenticate(
-                    session, email="target@example.org", password="guess-guess-guess",
+                    session,
+                    email="target@example.org",
+                    password="guess-guess-guess",
                     settings=settings,
                 )
                 is None

@@ -84,7 +84,10 @@ def test_each_role_reaches_only_what_the_policy_allows(
         for method, path, route in app_routes():
             permission = declared(route)[0]
             response = client.request(
-                method, _url(path), headers=headers, follow_redirects=False,
+                method,
+                _url(path),
+                headers=headers,
+                follow_redirects=False,
                 data={} if method == "POST" and not path.startswith("/api/") else None,
                 json={} if method == "POST" and path.startswith("/api/") else None,
             )
@@ -96,8 +99,10 @@ def test_each_role_reaches_only_what_the_policy_allows(
                 failures.append(f"{role}: {method} {path} refused ({response.status_code})")
             if not allowed:
                 if role is Role.PUBLIC and needs_sign_in(permission):
-                    expected = sent_to_login if not path.startswith("/api/") else (
-                        response.status_code == 401
+                    expected = (
+                        sent_to_login
+                        if not path.startswith("/api/")
+                        else (response.status_code == 401)
                     )
                 else:
                     expected = response.status_code == 403

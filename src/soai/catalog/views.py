@@ -7,7 +7,7 @@ PART = PartInfo(
     slug="catalog",
     title=N_("Requirements catalogue"),
     summary=N_(
-        "The EU AI Act, ISO/IEC 42001, the NIST AI RMF, the ASEAN Guide and Cambodian law"
+        "The EU AI Act, ISO/IEC 42001, the NIST AI RMF, the ASEAN Guide and national law"
         " as one catalogue, with crosswalks between them."
     ),
 )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from soai import db
 from soai.cli_support import print_json, settings_or_exit
@@ -23,7 +24,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 console = Console()
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     settings = settings_or_exit()
     return db.session_factory(db.get_engine(settings.resolved_database_url))
 
@@ -96,14 +97,14 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] =
     table = Table()
     for column in ("id", "e-mail", "name", "roles", "active", "last login"):
         table.add_column(column)
-    for r in rows:
+    for u in users:
         table.add_row(
-            str(r["id"]),
-            r["email"],
-            r["display_name"],
-            ", ".join(r["roles"]),
-            "yes" if r["active"] else "no",
-            r["last_login_at"] or "",
+            str(u.id),
+            u.email,
+            u.display_name,
+            ", ".join(sorted(u.role_names)),
+            "yes" if u.is_active else "no",
+            u.last_login_at.isoformat() if u.last_login_at else "",
         )
     console.print(table)
 

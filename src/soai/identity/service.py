@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from soai.identity.policy import ASSIGNABLE_ROLES, Role
 from soai.identity.schemas import Principal, UserCreate
 from soai.settings import Settings
 
-_email = TypeAdapter(UserCreate.model_fields["email"].annotation)
+_email = TypeAdapter(EmailStr)
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from soai import db
 from soai.cli_support import progress_bar, settings_or_exit
@@ -47,12 +46,10 @@ def demo() -> None:
     engine = db.get_engine(settings.resolved_database_url)
     with transaction(db.session_factory(engine)) as session:
         logins = demo_data.seed(session)
-    table = Table(title="Demo logins (for trying soai only — never use them in production)")
-    for column in ("role", "e-mail", "password", ""):
-        table.add_column(column)
+    console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
-        table.add_row(login.role, login.email, login.password, "new" if login.created else "")
-    console.print(table)
+        mark = "  (new)" if login.created else ""
+        print(f"  {login.role:<15} {login.email:<34} {login.password}{mark}")
 
 
 def serve(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction, utcnow
 from soai.i18n import Translator
+from soai.i18n.markers import N_
 from soai.identity import service as identity
 from soai.identity.policy import ROLE_LABELS, Role
 from soai.jobs.runner import JobContext, job_kind
@@ -83,7 +84,7 @@ def report_path(home: Path, job_id: str) -> Path:
     return home / "reports" / f"instance-summary-{job_id}.pdf"
 
 
-@job_kind(JOB_KIND)
+@job_kind(JOB_KIND, title=N_("Instance report (PDF)"))
 def summary_pdf_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     language = str(params.get("language", "en"))
     pdf = render_pdf(

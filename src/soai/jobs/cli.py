@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from soai import db
 from soai.cli_support import print_json, settings_or_exit
@@ -18,7 +19,7 @@ jobs_app = typer.Typer(help="Long-running jobs and their progress.", no_args_is_
 console = Console()
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     settings = settings_or_exit()
     return db.session_factory(db.get_engine(settings.resolved_database_url))
 

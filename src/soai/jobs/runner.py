@@ -59,18 +59,25 @@ class JobContext:
 
 JobFunction = Callable[[JobContext, dict[str, Any]], dict[str, Any] | None]
 _KINDS: dict[str, JobFunction] = {}
+_TITLES: dict[str, str] = {}
 
 
-def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register a function as the job kind ``name``."""
+def job_kind(name: str, *, title: str | None = None) -> Callable[[JobFunction], JobFunction]:
+    """Register a function as the job kind ``name``; ``title`` is what people see (``N_``)."""
 
     def register(fn: JobFunction) -> JobFunction:
         if name in _KINDS and _KINDS[name] is not fn:
             raise ValueError(f"job kind {name!r} is registered twice")
         _KINDS[name] = fn
+        _TITLES[name] = title or name
         return fn
 
     return register
+
+
+def title(name: str) -> str:
+    """The translatable title of a job kind (its name when unknown)."""
+    return _TITLES.get(name, name)
 
 
 def kinds() -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from soai.db import utcnow
@@ -40,7 +40,7 @@ def recent(session: Session, *, limit: int = 50) -> list[Job]:
 
 def fail_interrupted(session: Session) -> int:
     """Mark jobs left running or queued by a stopped in-process runner as failed."""
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Job)
         .where(Job.status.in_(["running", "queued"]))
         .values(status="failed", error=INTERRUPTED, finished_at=utcnow())

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from soai.db import transaction
 from soai.identity.guard import require
 from soai.identity.policy import Permission
-from soai.jobs import service
+from soai.jobs import runner, service
 from soai.web.pages import render
 from soai.web.state import app_state
 
@@ -20,7 +20,7 @@ def _job_context(request: Request, job_id: str) -> dict[str, object]:
     with transaction(app_state(request).sessions) as session:
         job = service.get(session, job_id=job_id)
         session.expunge(job)
-    return {"job": job}
+    return {"job": job, "job_title": runner.title(job.kind)}
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse, name="jobs:page", dependencies=GUARD)

@@ -98,7 +98,7 @@ async def on_soai_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def _field_of(location: tuple[Any, ...] | list[Any]) -> str | None:
+def _field_of(location: Any) -> str | None:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or None
 
@@ -107,7 +107,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     gettext = _gettext(request)
     errors = exc.errors()
-    first = errors[0] if errors else {"loc": (), "msg": "", "type": ""}
+    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": "", "type": ""}
     if first.get("type") == "json_invalid":
         ctx = first.get("ctx") or {}
         message = gettext(N_("The request body is not valid JSON: {reason}")).format(
