@@ -62,12 +62,16 @@ def test_soai_home_variable_moves_the_database(
 )
 def test_a_dba_style_postgres_url_is_used_through_psycopg(given: str) -> None:
     settings = Settings(database_url=given)
-    assert settings.resolved_database_url == "postgresql+psycopg://soai:pw@db.example.gov.kh:5432/soai"
+    assert (
+        settings.resolved_database_url == "postgresql+psycopg://soai:pw@db.example.gov.kh:5432/soai"
+    )
 
 
 def test_postgres_url_from_the_environment_is_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOAI_DATABASE_URL", "postgres://soai@db.example.gov.kh/soai")
-    assert get_settings().resolved_database_url == "postgresql+psycopg://soai@db.example.gov.kh/soai"
+    assert (
+        get_settings().resolved_database_url == "postgresql+psycopg://soai@db.example.gov.kh/soai"
+    )
 
 
 def test_an_unknown_database_scheme_is_refused_with_the_accepted_ones() -> None:

@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from soai import db
 from soai.cli_support import print_json, settings_or_exit
 from soai.errors import SoaiError
 from soai.identity.cli import token_app, user_app
 from soai.instance import cli as instance_cli
+from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
 
 app = typer.Typer(
@@ -37,7 +39,7 @@ app.add_typer(instance_cli.report_app, name="report")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest."""
     settings = settings_or_exit()
-    engine = db.get_engine(settings.resolved_database_url)
+    engine = instance.engine(settings)
     db.upgrade(engine)
     Console().print(
         f"Database {db.describe(settings.resolved_database_url)} at revision "
@@ -51,7 +53,7 @@ def db_current(
 ) -> None:
     """The schema revision of the database and the newest one available."""
     settings = settings_or_exit()
-    engine = db.get_engine(settings.resolved_database_url)
+    engine = instance.engine(settings)
     db.check_connection(engine)
     data = {
         "database": db.describe(settings.resolved_database_url),
@@ -69,7 +71,8 @@ def main() -> None:
     try:
         app()
     except SoaiError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc.diagnostics()}", highlight=False)
+        console = Console(stderr=True, highlight=False)
+        console.print("[red]error:[/] " + escape(exc.diagnostics()))
         sys.exit(1)
 
 

@@ -8,7 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session, sessionmaker
 
+from soai import db
+from soai.instance import service as instance
 from soai.settings import Settings, get_settings
 
 StepCallback = Callable[[int, int | None, str], None]
@@ -17,6 +20,11 @@ StepCallback = Callable[[int, int | None, str], None]
 def settings_or_exit() -> Settings:
     """The settings; a :class:`~soai.errors.ConfigurationError` is reported by ``main``."""
     return get_settings()
+
+
+def instance_sessions() -> sessionmaker[Session]:
+    """Sessions on the database of the initialised instance in $SOAI_HOME (else a clear error)."""
+    return db.session_factory(instance.open_instance(settings_or_exit()))
 
 
 @contextmanager

@@ -122,11 +122,15 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
-        raise DatabaseUnavailable(
-            N_("Cannot reach the database at {url}: {reason}"),
-            url=describe(str(engine.url)),
-            reason=str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc),
-        ) from exc
+        raise _unreachable(engine, exc) from exc
+
+
+def _unreachable(engine: Engine, exc: OperationalError) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        N_("Cannot reach the database at {url}: {reason}"),
+        url=describe(str(engine.url)),
+        reason=str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc),
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -146,6 +150,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             raise DatabaseUnavailable(
                 N_("The database connection was lost: {reason}"), reason=str(exc.orig)
             ) from exc
+        if exc.statement is None:  # no statement was sent: the server could not be reached
+            raise _unreachable(factory.kw["bind"], exc) from exc
         raise
     except BaseException:
         session.rollback()
@@ -154,7 +160,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def _alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine) -> Any:
+    """Alembic configuration bound to ``engine`` (for upgrades and for writing migrations)."""
     from alembic.config import Config
 
     config = Config()
@@ -168,7 +175,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     check_connection(engine)
-    command.upgrade(_alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -181,7 +188,7 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision(engine: Engine) -> str | None:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def is_migrated(engine: Engine) -> bool:

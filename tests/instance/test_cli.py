@@ -164,3 +164,88 @@ def test_report_summary_writes_a_pdf(instance: Settings, tmp_path: Path) -> None
     result = run(instance, "report", "summary", "--output", str(output), "--language", "km")
     assert result.returncode == 0, result.stderr
     assert output.read_bytes().startswith(b"%PDF")
+
+
+def test_commands_before_init_say_what_to_run_and_create_nothing(settings: Settings) -> None:
+    for args in (["user", "list"], ["jobs", "list"], ["report", "summary"]):
+        result = run(settings, *args)
+        assert result.returncode == 1, args
+        assert "No soai instance in" in result.stderr and "soai init" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (settings.home / "soai.db").exists()
+
+
+def test_password_reset_enable_and_token_revocation(instance: Settings) -> None:
+    assert (
+        run(
+            instance,
+            "user",
+            "create",
+            "sok@example.org",
+            "--name",
+            "Sok",
+            "--roles",
+            "provider",
+            "--password-stdin",
+            stdin="first-long-password\n",
+        ).returncode
+        == 0
+    )
+    reset = run(
+        instance,
+        "user",
+        "password",
+        "sok@example.org",
+        "--password-stdin",
+        stdin="second-long-password\n",
+    )
+    assert reset.returncode == 0 and "sessions were ended" in reset.stdout
+    assert run(instance, "user", "disable", "sok@example.org").returncode == 0
+    assert run(instance, "user", "enable", "sok@example.org").returncode == 0
+    users = json.loads(run(instance, "user", "list", "--json").stdout)
+    assert users[0]["active"] is True
+
+    raw = run(instance, "token", "create", "sok@example.org", "--name", "erp").stdout.strip()
+    listed = json.loads(run(instance, "token", "list", "sok@example.org", "--json").stdout)
+    assert [t["name"] for t in listed] == ["erp"] and raw not in json.dumps(listed)
+    revoked = run(instance, "token", "revoke", listed[0]["prefix"])
+    assert revoked.returncode == 0
+    with TestClient(create_app(instance)) as client:
+        me = client.get("/api/v1/identity/me", headers={"Authorization": f"Bearer {raw}"})
+        assert me.status_code == 401
+    unknown = run(instance, "token", "revoke", "deadbeef")
+    assert unknown.returncode == 1 and "No API token with the prefix deadbeef" in unknown.stderr
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_bad_language_and_markup_like_text_are_reported_verbatim(instance: Settings) -> None:
+    user = run(
+        instance,
+        "user",
+        "create",
+        "l@example.org",
+        "--name",
+        "L",
+        "--roles",
+        "analyst",
+        "--language",
+        "xx",
+        "--password-stdin",
+        stdin="a-long-enough-password\n",
+    )
+    assert user.returncode == 1 and "Unknown language xx; choose from: en, km" in user.stderr
+    report = run(instance, "report", "summary", "--language", "fr")
+    assert report.returncode == 1 and "does not speak fr" in report.stderr
+    bracket = run(
+        instance,
+        "user",
+        "create",
+        "[bold]x@example.org",
+        "--name",
+        "X",
+        "--roles",
+        "analyst",
+        "--password-stdin",
+        stdin="a-long-enough-password\n",
+    )
+    assert bracket.returncode == 1 and "[bold]x@example.org" in bracket.stderr

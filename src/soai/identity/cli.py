@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from soai import db
-from soai.cli_support import print_json, settings_or_exit
+from soai.cli_support import instance_sessions, print_json
 from soai.db import transaction
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
@@ -24,9 +22,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 console = Console()
 
 
-def _sessions() -> sessionmaker[Session]:
-    settings = settings_or_exit()
-    return db.session_factory(db.get_engine(settings.resolved_database_url))
+_sessions = instance_sessions
 
 
 def _roles(value: str) -> list[Role]:
@@ -45,6 +41,15 @@ def _roles(value: str) -> list[Role]:
     return [Role(n) for n in names]
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return typer.get_text_stream("stdin").readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise InvalidInput(N_("The two passwords differ."), field="password")
+    return password
+
+
 @user_app.command("create")
 def create(
     email: Annotated[str, typer.Argument(help="E-mail address (the login)")],
@@ -57,17 +62,13 @@ def create(
 ) -> None:
     """Create a user. The password is asked for (or read from stdin), never an argument."""
     role_list = _roles(roles)
-    if password_stdin:
-        password = typer.get_text_stream("stdin").readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
-            raise InvalidInput(N_("The two passwords differ."), field="password")
     data = UserCreate.model_construct(
-        email=email, display_name=name, password=password, roles=role_list, language=language
+        email=email,
+        display_name=name,
+        password=_read_password(password_stdin),
+        roles=role_list,
+        language=language,
     )
-    if not name.strip():
-        raise InvalidInput(N_("Enter the person's name."), field="display_name")
     with transaction(_sessions()) as session:
         user = service.create_user(session, data=data)
         console.print(
@@ -117,6 +118,30 @@ def disable(email: Annotated[str, typer.Argument(help="E-mail address of the use
         console.print(f"Disabled {user.email}")
 
 
+@user_app.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="E-mail address of the user")]) -> None:
+    """Let a disabled user sign in again."""
+    with transaction(_sessions()) as session:
+        user = service.enable_user(session, user=service.get_user(session, email=email))
+        console.print(f"Enabled {user.email}")
+
+
+@user_app.command("password")
+def password(
+    email: Annotated[str, typer.Argument(help="E-mail address of the user")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Set a user's password (ends the user's open sessions)."""
+    new = _read_password(password_stdin)
+    with transaction(_sessions()) as session:
+        user = service.set_password(
+            session, user=service.get_user(session, email=email), password=new
+        )
+        console.print(f"Password changed for {user.email}; their sessions were ended")
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Argument(help="E-mail address of the token's user")],
@@ -129,3 +154,43 @@ def token_create(
         expires = record.expires_at.isoformat() if record.expires_at else "never"
     typer.echo(raw)
     Console(stderr=True).print(f"[dim]token {record.prefix} for {email}, expires {expires}[/]")
+
+
+@token_app.command("list")
+def token_list(
+    email: Annotated[str, typer.Argument(help="E-mail address of the tokens' user")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """A user's API tokens (prefix, name, dates; never the token itself)."""
+    with transaction(_sessions()) as session:
+        user = service.get_user(session, email=email)
+        rows = [
+            {
+                "prefix": t.prefix,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in service.list_tokens(session, user=user)
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table()
+    for column in ("prefix", "name", "created", "expires", "last used", "revoked"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(*(str(r[k] or "") for k in r))
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The token's prefix (see token list)")],
+) -> None:
+    """Revoke an API token at once."""
+    with transaction(_sessions()) as session:
+        record = service.revoke_token(session, prefix=prefix)
+        console.print(f"Revoked token {record.prefix} ({record.name})")

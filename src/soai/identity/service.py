@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from soai.db import utcnow
 from soai.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, TooManyAttempts
+from soai.i18n import available_languages
 from soai.i18n.markers import N_
 from soai.identity import passwords, tokens
 from soai.identity.models import ApiToken, LoginFailure, LoginSession, User, UserRole
@@ -18,6 +19,7 @@ from soai.identity.schemas import Principal, UserCreate
 from soai.settings import Settings
 
 _email = TypeAdapter(EmailStr)
+MAX_NAME = 200
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -51,6 +53,18 @@ def get_user(session: Session, *, email: str) -> User:
 def create_user(session: Session, *, data: UserCreate) -> User:
     """A new user with one or more roles; the e-mail address must be new."""
     email = normalise_email(str(data.email))
+    name = data.display_name.strip()
+    if not 1 <= len(name) <= MAX_NAME:
+        raise InvalidInput(
+            N_("The name must have 1 to {n} characters."), field="display_name", n=MAX_NAME
+        )
+    if data.language is not None and data.language not in available_languages():
+        raise InvalidInput(
+            N_("Unknown language {language}; choose from: {languages}."),
+            field="language",
+            language=data.language,
+            languages=", ".join(available_languages()),
+        )
     passwords.check_strength(data.password)
     roles = {Role(r) for r in data.roles}
     if Role.PUBLIC in roles:
@@ -66,7 +80,7 @@ def create_user(session: Session, *, data: UserCreate) -> User:
         )
     user = User(
         email=email,
-        display_name=data.display_name.strip(),
+        display_name=name,
         password_hash=passwords.hash_password(data.password),
         language=data.language,
         roles=[UserRole(role=role.value) for role in sorted(roles)],
@@ -113,6 +127,43 @@ def disable_user(session: Session, *, user: User) -> User:
         .values(revoked_at=now)
     )
     return user
+
+
+def enable_user(session: Session, *, user: User) -> User:
+    """Let a disabled user sign in again (their old sessions and tokens stay ended)."""
+    user.is_active = True
+    user.disabled_at = None
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> User:
+    """A new password; every open session of the user is ended."""
+    passwords.check_strength(password)
+    user.password_hash = passwords.hash_password(password)
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return user
+
+
+def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
+        )
+    )
+
+
+def revoke_token(session: Session, *, prefix: str) -> ApiToken:
+    """Revoke the API token whose public prefix is ``prefix``."""
+    record = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if record is None:
+        raise NotFound(N_("No API token with the prefix {prefix}."), field="prefix", prefix=prefix)
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+    return record
 
 
 def _throttle_key(email: str) -> str:

@@ -9,13 +9,14 @@ import typer
 from rich.console import Console
 
 from soai import db
-from soai.cli_support import progress_bar, settings_or_exit
+from soai.cli_support import instance_sessions, progress_bar, settings_or_exit
 from soai.db import transaction
-from soai.errors import ConfigurationError
+from soai.errors import ConfigurationError, InvalidInput
 from soai.i18n.markers import N_
 from soai.instance import demo as demo_data
 from soai.instance import service, summary
 from soai.jobs import service as jobs
+from soai.profiles import service as profiles
 from soai.settings import Environment
 
 console = Console()
@@ -43,8 +44,7 @@ def demo() -> None:
         raise ConfigurationError(N_("Demo data cannot be added to a production instance."))
     if not service.is_initialised(settings):
         init(profile=None)
-    engine = db.get_engine(settings.resolved_database_url)
-    with transaction(db.session_factory(engine)) as session:
+    with transaction(db.session_factory(service.open_instance(settings))) as session:
         logins = demo_data.seed(session)
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
@@ -62,8 +62,7 @@ def serve(
     from soai.web.app import create_app
 
     settings = settings_or_exit()
-    engine = db.get_engine(settings.resolved_database_url)
-    with transaction(db.session_factory(engine)) as session:
+    with transaction(instance_sessions()) as session:
         interrupted = jobs.fail_interrupted(session)
     if interrupted:
         console.print(
@@ -86,7 +85,15 @@ def report_summary(
 ) -> None:
     """Render the instance summary report to a PDF file."""
     settings = settings_or_exit()
-    sessions = db.session_factory(db.get_engine(settings.resolved_database_url))
+    sessions = instance_sessions()
+    profile = profiles.instance_profile(settings.home.resolve())
+    if language not in profile.languages:
+        raise InvalidInput(
+            N_("The instance does not speak {language}; choose from: {languages}."),
+            field="language",
+            language=language,
+            languages=", ".join(profile.languages),
+        )
     with progress_bar("Instance summary") as step:
         pdf = summary.render_pdf(sessions, home=settings.home, language=language, on_step=step)
     output.write_bytes(pdf)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from soai import db
+from soai.errors import InstanceNotInitialised
+from soai.i18n.markers import N_
 from soai.profiles import service as profiles
 from soai.profiles.schema import Profile
 from soai.settings import Settings
@@ -29,8 +33,8 @@ def initialise(settings: Settings, profile: str | None) -> Instance:
     if profile is not None or not existing:
         # Validate first: a broken profile leaves the instance exactly as it was.
         profiles.load(profiles.resolve(profile or "cambodia"))
-    engine = db.get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    db.check_connection(engine)
+    instance_engine = engine(settings)
+    db.check_connection(instance_engine)
     home.mkdir(parents=True, exist_ok=True)
     for folder in ("keys", "evidence", "reports"):
         (home / folder).mkdir(exist_ok=True)
@@ -38,16 +42,40 @@ def initialise(settings: Settings, profile: str | None) -> Instance:
         installed = profiles.install(profile or "cambodia", home)
     else:
         installed = profiles.instance_profile(home)
-    db.upgrade(engine)
+    db.upgrade(instance_engine)
     return Instance(
         home=home, profile=installed, database=db.describe(settings.resolved_database_url)
     )
+
+
+def engine(settings: Settings) -> Engine:
+    """The instance's database engine, sized by ``SOAI_DB_POOL_SIZE``."""
+    return db.get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
 
 def is_initialised(settings: Settings) -> bool:
     home = settings.home.resolve()
     if not profiles.instance_path(home).is_file():
         return False
-    engine = db.get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    db.check_connection(engine)
-    return db.is_migrated(engine)
+    instance_engine = engine(settings)
+    db.check_connection(instance_engine)
+    return db.is_migrated(instance_engine)
+
+
+def open_instance(settings: Settings) -> Engine:
+    """The database of an initialised, up-to-date instance, or an error that says what to run.
+
+    The profile is looked for first, so that asking an empty folder creates no database file.
+    """
+    home = settings.home.resolve()
+    if not profiles.instance_path(home).is_file():
+        raise InstanceNotInitialised(
+            N_("No soai instance in {home} (no profile found)."), home=str(home)
+        )
+    instance_engine = engine(settings)
+    db.check_connection(instance_engine)
+    if not db.is_migrated(instance_engine):
+        raise InstanceNotInitialised(
+            N_("The database at {home} is not initialised or not up to date."), home=str(home)
+        )
+    return instance_engine

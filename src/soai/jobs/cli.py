@@ -7,10 +7,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from soai import db
-from soai.cli_support import print_json, settings_or_exit
+from soai.cli_support import instance_sessions, print_json
 from soai.db import transaction
 from soai.jobs import service
 from soai.jobs.schemas import JobOut
@@ -19,9 +17,7 @@ jobs_app = typer.Typer(help="Long-running jobs and their progress.", no_args_is_
 console = Console()
 
 
-def _sessions() -> sessionmaker[Session]:
-    settings = settings_or_exit()
-    return db.session_factory(db.get_engine(settings.resolved_database_url))
+_sessions = instance_sessions
 
 
 @jobs_app.command("list")

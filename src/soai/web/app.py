@@ -9,11 +9,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from soai import logs
-from soai.db import check_connection, get_engine, is_migrated, session_factory
-from soai.errors import InstanceNotInitialised
-from soai.i18n.markers import N_
+from soai.db import session_factory
 from soai.identity import api as identity_api
 from soai.identity import views as identity_views
+from soai.instance import service as instance
 from soai.instance import views as instance_views
 from soai.jobs import api as jobs_api
 from soai.jobs import views as jobs_views
@@ -51,14 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for the instance in ``settings.home`` (initialised by ``soai init``)."""
     settings = settings or get_settings()
     logs.configure(settings)
-    engine = get_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    check_connection(engine)
-    if not is_migrated(engine):
-        raise InstanceNotInitialised(
-            N_("The database at {home} is not initialised or not up to date."),
-            home=str(settings.home),
-        )
-    sessions = session_factory(engine)
+    sessions = session_factory(instance.open_instance(settings))
     profile = profiles.instance_profile(settings.home.resolve())
     runner = InProcessRunner(sessions=sessions, home=settings.home, workers=settings.jobs_workers)
 

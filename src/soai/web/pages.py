@@ -84,7 +84,7 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """A full page, or just the fragment when ``name`` is a ``parts/`` template asked by htmx."""
+    """Render a page or an htmx fragment (a ``parts/`` template) with the layout's context."""
     full = page_context(request)
     full.update(context or {})
     html = render_to_string(app_state(request).templates, name, full)
