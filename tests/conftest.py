@@ -26,6 +26,7 @@ from soai.settings import Environment, Settings
 
 PG_ENV = "SOAI_TEST_POSTGRES_URL"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_KEY_PASSPHRASE = "test key passphrase, not a secret"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 
 
@@ -113,6 +114,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         home=tmp_path / "home",
         database_url=db_url,
         secret_key=TEST_SECRET,
+        key_passphrase=TEST_KEY_PASSPHRASE,
         log_level="WARNING",
         log_format="json",
     )

@@ -104,6 +104,7 @@ def test_production_lists_every_unsafe_setting_in_one_error(tmp_path: Path) -> N
     assert "refusing to start in production" in message
     assert "SOAI_DATABASE_URL must point to PostgreSQL, not SQLite" in message
     assert "SOAI_SECRET_KEY must be set to a long random value" in message
+    assert "SOAI_KEY_PASSPHRASE must be set" in message
 
 
 @pytest.mark.parametrize("secret", ["changeme", "change-me", "secret", "dev"])
@@ -125,13 +126,15 @@ def test_production_refuses_a_short_secret() -> None:
         )
 
 
-def test_production_starts_with_postgres_and_a_long_secret() -> None:
+def test_production_starts_with_postgres_a_long_secret_and_a_key_passphrase() -> None:
     settings = Settings(
         env=Environment.PRODUCTION,
         database_url="postgresql+psycopg://soai@db.example.gov.kh/soai",
         secret_key=LONG_SECRET,
+        key_passphrase="a passphrase kept in the vault",
     )
     assert settings.signing_secret() == LONG_SECRET.encode()
+    assert settings.signing_passphrase() == b"a passphrase kept in the vault"
     assert settings.secure_cookies is True
 
 
@@ -181,3 +184,11 @@ def test_development_secret_is_kept_in_the_home_and_shared_by_every_worker(tmp_p
     assert path.read_text().strip().encode() == first
     assert path.stat().st_mode & 0o777 == 0o600
     assert Settings(home=tmp_path / "other-home").signing_secret() != first
+
+
+def test_development_key_passphrase_is_kept_in_the_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = Settings(home=home).signing_passphrase()
+    assert len(first) >= 32
+    assert Settings(home=home).signing_passphrase() == first
+    assert (home / "key_passphrase").stat().st_mode & 0o777 == 0o600

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from soai import db
 from soai.cli_support import print_json, settings_or_exit
+from soai.crypto.cli import keys_app
 from soai.errors import SoaiError
 from soai.identity.cli import token_app, user_app
 from soai.instance import cli as instance_cli
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(keys_app, name="keys")
 app.add_typer(instance_cli.report_app, name="report")
 
 

@@ -7,6 +7,7 @@ refuse to start an installation that would be unsafe in production.
 
 from __future__ import annotations
 
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -101,6 +102,8 @@ class Settings(BaseSettings):
             problems.append("SOAI_SECRET_KEY must be set to a long random value")
         elif len(self.secret_key.get_secret_value()) < 32:
             problems.append("SOAI_SECRET_KEY must be at least 32 characters")
+        if self.key_passphrase is None or len(self.key_passphrase.get_secret_value()) < 16:
+            problems.append("SOAI_KEY_PASSPHRASE must be set (16 characters or more)")
         if self.cookie_secure is False:
             problems.append("SOAI_COOKIE_SECURE cannot be false (cookies must travel over HTTPS)")
         if problems:
@@ -132,6 +135,23 @@ class Settings(BaseSettings):
             self.home.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def signing_passphrase(self) -> bytes:
+        """The passphrase that encrypts the signing keys in ``$SOAI_HOME/keys``.
+
+        In production it is ``SOAI_KEY_PASSPHRASE``. Elsewhere, when unset, a random one is
+        kept in ``$SOAI_HOME/key_passphrase`` so the demo runs without setup; that file sits
+        next to the keys and protects nothing, which is why production refuses it.
+        """
+        if self.key_passphrase is not None:
+            return self.key_passphrase.get_secret_value().encode()
+        path = self.home / "key_passphrase"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
         return path.read_text().strip().encode()
 
 

@@ -35,6 +35,8 @@ def init(
         f"[green]Instance ready[/] in {instance.home} — profile [bold]{instance.profile.id}[/], "
         f"database {instance.database}"
     )
+    if instance.created_key:
+        console.print(f"Created signing key {instance.created_key} in {instance.home / 'keys'}")
 
 
 def demo() -> None:

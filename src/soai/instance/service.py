@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from soai import db
+from soai.crypto import service as crypto
 from soai.errors import InstanceNotInitialised
 from soai.i18n.markers import N_
 from soai.profiles import service as profiles
@@ -20,6 +21,7 @@ class Instance:
     home: Path
     profile: Profile
     database: str
+    created_key: str | None = None
 
 
 def initialise(settings: Settings, profile: str | None) -> Instance:
@@ -43,8 +45,12 @@ def initialise(settings: Settings, profile: str | None) -> Instance:
     else:
         installed = profiles.instance_profile(home)
     db.upgrade(instance_engine)
+    created_key = None if crypto.has_keyring(settings) else crypto.create_keyring(settings).kid
     return Instance(
-        home=home, profile=installed, database=db.describe(settings.resolved_database_url)
+        home=home,
+        profile=installed,
+        database=db.describe(settings.resolved_database_url),
+        created_key=created_key,
     )
 
 

@@ -1,0 +1,178 @@
+"""JSON Canonicalization Scheme (RFC 8785).
+
+``canonicalize`` turns a JSON value into the one byte string every implementation agrees on:
+object members sorted by the UTF-16 code units of their names, no insignificant white space,
+strings escaped minimally (RFC 8785 §3.2.2.2), numbers written as ECMAScript writes them
+(§3.2.2.3). Most documents soai signs hold only strings, integers, booleans and nulls; for
+those the C-accelerated ``json`` encoder already produces the canonical form, which is the
+fast path. Anything else (floats, keys outside the Basic Multilingual Plane) takes the full
+path. Both are property-tested against the reference ``rfc8785`` package.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+_fast = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+).encode
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class CanonicalizationError(ValueError):
+    """The value cannot be expressed in canonical JSON (NaN, infinity, huge integer, bad type)."""
+
+
+def canonicalize(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of ``value``."""
+    if _fast_path_ok(value):
+        try:
+            return _fast(value).encode("utf-8")
+        except ValueError as exc:  # lone surrogates cannot be encoded
+            raise CanonicalizationError(str(exc)) from exc
+    parts: list[str] = []
+    _write(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def _fast_path_ok(value: Any) -> bool:
+    """True when ``json`` would produce exactly the canonical form."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            return False
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str or (not key.isascii() and _has_astral(key)):
+                    return False
+                stack.append(child)
+            continue
+        if kind is list or kind is tuple:
+            stack.extend(item)
+            continue
+        return False
+    return True
+
+
+def _has_astral(text: str) -> bool:
+    return any(ord(ch) > 0xFFFF for ch in text)
+
+
+def _utf16_key(text: str) -> bytes:
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalizationError(
+                f"integer {value} is outside the IEEE 754 safe range (RFC 8785 §3.2.2.3)"
+            )
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(number(value))
+    elif isinstance(value, dict):
+        out.append("{")
+        keys = list(value)
+        for key in keys:
+            if not isinstance(key, str):
+                raise CanonicalizationError(f"object key {key!r} is not a string")
+        for index, key in enumerate(sorted(keys, key=_utf16_key)):
+            if index:
+                out.append(",")
+            out.append(_string(key))
+            out.append(":")
+            _write(value[key], out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise CanonicalizationError(f"{type(value).__name__} is not a JSON type")
+
+
+def number(value: float) -> str:
+    """A double as ECMAScript's Number.prototype.toString writes it (ECMA-262 7.1.12.1)."""
+    if math.isnan(value) or math.isinf(value):
+        raise CanonicalizationError("NaN and Infinity are not allowed in JSON (RFC 8785 §3.2.2.3)")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    # repr gives the shortest round-tripping digits; re-lay them out the ECMAScript way.
+    digits, exponent = _shortest(abs(value))
+    k = len(digits)
+    n = exponent + k  # the decimal point sits after n digits
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + text
+
+
+def _shortest(value: float) -> tuple[str, int]:
+    """Shortest digits ``d`` and exponent ``e`` with value == int(d) * 10**e."""
+    text = repr(value)
+    mantissa, _, exp = text.partition("e")
+    exponent = int(exp) if exp else 0
+    whole, _, fraction = mantissa.partition(".")
+    if fraction == "0":
+        fraction = ""
+    digits = (whole + fraction).lstrip("0")
+    exponent -= len(fraction)
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    return stripped or "0", exponent
