@@ -11,12 +11,14 @@ from rich.markup import escape
 
 from soai import db
 from soai.cli_support import print_json, settings_or_exit
+from soai.credentials.cli import credential_app
 from soai.crypto.cli import keys_app
 from soai.errors import SoaiError
 from soai.identity.cli import token_app, user_app
 from soai.instance import cli as instance_cli
 from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
+from soai.ledger.cli import ledger_app
 
 app = typer.Typer(
     name="soai",
@@ -34,6 +36,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(credential_app, name="credential")
 app.add_typer(instance_cli.report_app, name="report")
 
 

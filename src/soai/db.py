@@ -71,13 +71,24 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
+WRITE_LOCK = "soai_write_lock"
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # soai emits BEGIN itself (see _begin_sqlite), so that a writer can take the write lock
+    # at the start of its transaction instead of failing to upgrade a read snapshot later.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def get_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -92,6 +103,7 @@ def get_engine(url: str, *, pool_size: int = 10) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "begin", _begin_sqlite)
         else:
             engine = create_engine(
                 url,
@@ -138,9 +150,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit at the end, roll back everything on any error."""
+def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit at the end, roll back everything on any error.
+
+    ``write=True`` is for use cases that must serialise with other writers (appending to the
+    ledger, allocating status-list indexes): on SQLite the transaction starts with
+    ``BEGIN IMMEDIATE`` and waits for the write lock; on PostgreSQL the use case locks the rows
+    it needs (``SELECT … FOR UPDATE``).
+    """
     session = factory()
+    if write:
+        session.connection(execution_options={WRITE_LOCK: True})
     try:
         yield session
         session.commit()

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     JOBS_READ = "jobs.read"
     REPORTS_INSTANCE = "reports.instance"
+    CREDENTIALS_MANAGE = "credentials.manage"
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
@@ -52,7 +53,8 @@ POLICY: dict[Role, frozenset[Permission]] = {
     Role.PROVIDER: _SIGNED_IN,
     Role.COUNCIL_MEMBER: _SIGNED_IN,
     Role.ANALYST: _SIGNED_IN | {Permission.JOBS_READ},
-    Role.REGULATOR: _SIGNED_IN | {Permission.JOBS_READ, Permission.REPORTS_INSTANCE},
+    Role.REGULATOR: _SIGNED_IN
+    | {Permission.JOBS_READ, Permission.REPORTS_INSTANCE, Permission.CREDENTIALS_MANAGE},
     Role.ADMIN: frozenset(Permission),
 }
 

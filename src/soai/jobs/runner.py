@@ -25,6 +25,7 @@ from soai.db import transaction, utcnow
 from soai.errors import SoaiError
 from soai.i18n.markers import N_
 from soai.jobs.models import Job
+from soai.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +40,7 @@ class JobContext:
     sessions: sessionmaker[Session]
     home: Path
     on_progress: ProgressCallback | None = None
+    settings: Settings | None = None
     min_interval: float = 0.25
     _last_write: float = field(default=0.0, repr=False)
 
@@ -94,6 +96,7 @@ def execute(
     sessions: sessionmaker[Session],
     home: Path,
     on_progress: ProgressCallback | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Run one queued job to its end, recording success or failure; never raises."""
     with transaction(sessions) as session:
@@ -104,7 +107,9 @@ def execute(
         job.started_at = utcnow()
         kind, params = job.kind, dict(job.params)
     fn = lookup(kind)
-    ctx = JobContext(job_id=job_id, sessions=sessions, home=home, on_progress=on_progress)
+    ctx = JobContext(
+        job_id=job_id, sessions=sessions, home=home, on_progress=on_progress, settings=settings
+    )
     status, result, error = "succeeded", None, None
     try:
         if fn is None:
@@ -138,13 +143,23 @@ class JobRunner(Protocol):
 class InProcessRunner:
     """Runs jobs on a small thread pool inside the current process (the embedded default)."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], home: Path, workers: int) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        home: Path,
+        workers: int,
+        settings: Settings | None = None,
+    ) -> None:
         self._sessions = sessions
         self._home = home
+        self._settings = settings
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="soai-job")
 
     def submit(self, job_id: str) -> None:
-        self._pool.submit(execute, job_id, sessions=self._sessions, home=self._home)
+        self._pool.submit(
+            execute, job_id, sessions=self._sessions, home=self._home, settings=self._settings
+        )
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)

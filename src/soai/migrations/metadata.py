@@ -5,8 +5,10 @@ Add a part's ``models`` module here when the part gains tables, then write a mig
 
 from sqlalchemy import MetaData
 
+import soai.credentials.models
 import soai.identity.models
-import soai.jobs.models  # noqa: F401
+import soai.jobs.models
+import soai.ledger.models  # noqa: F401
 from soai.db import Base
 
 target_metadata: MetaData = Base.metadata

@@ -17,6 +17,8 @@ from soai.instance import views as instance_views
 from soai.jobs import api as jobs_api
 from soai.jobs import views as jobs_views
 from soai.jobs.runner import InProcessRunner
+from soai.ledger import api as ledger_api
+from soai.ledger import views as ledger_views
 from soai.profiles import service as profiles
 from soai.settings import Settings, get_settings
 from soai.web import docs, errors, middleware
@@ -32,9 +34,10 @@ HTML_ROUTERS = [
     identity_views.router,
     instance_views.router,
     jobs_views.router,
+    ledger_views.router,
     *PART_ROUTERS,
 ]
-API_ROUTERS = [identity_api.router, jobs_api.router, web_views.api_router]
+API_ROUTERS = [identity_api.router, jobs_api.router, ledger_api.router, web_views.api_router]
 
 
 def routers() -> list[tuple[str, APIRouter]]:
@@ -52,7 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logs.configure(settings)
     sessions = session_factory(instance.open_instance(settings))
     profile = profiles.instance_profile(settings.home.resolve())
-    runner = InProcessRunner(sessions=sessions, home=settings.home, workers=settings.jobs_workers)
+    runner = InProcessRunner(
+        sessions=sessions, home=settings.home, workers=settings.jobs_workers, settings=settings
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,0 +1,65 @@
+"""Tables of credentials: issuance templates, issued credentials, status lists.
+
+A credential is stored as the values that vary (id, subject hash and salt, dates, status
+index, proof) plus a shared template (context, issuer, achievement), so 500,000 credentials
+take a few hundred bytes each; the exact signed document is rebuilt from them and checked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from soai.db import Base, UTCDateTime, utcnow
+
+
+class CredentialTemplate(Base):
+    __tablename__ = "credential_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="SHA-256 of the body")
+    achievement_key: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, doc="canonical JSON of the shared part")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatusList(Base):
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column()
+    next_index: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IssuedCredential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index"),
+        Index("ix_credentials_subject_lookup", "subject_lookup"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="urn:uuid:…")
+    template_id: Mapped[str] = mapped_column(ForeignKey("credential_templates.id"))
+    achievement_key: Mapped[str] = mapped_column(String(64), index=True)
+    identity_hash: Mapped[str] = mapped_column(String(80))
+    salt: Mapped[str] = mapped_column(String(64))
+    subject_lookup: Mapped[str] = mapped_column(
+        String(64),
+        doc="HMAC of the e-mail under the instance secret, to find a holder's credentials",
+    )
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int] = mapped_column()
+    valid_from: Mapped[str] = mapped_column(String(32))
+    valid_until: Mapped[str | None] = mapped_column(String(32))
+    proof_created: Mapped[str] = mapped_column(String(32))
+    verification_method: Mapped[str] = mapped_column(String(300))
+    proof_value: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    ledger_position: Mapped[int | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,208 @@
+"""Offline verification of an Open Badges 3.0 / VC 2.0 credential.
+
+Needs only the credential, the issuer's DID document and (to check revocation) snapshots of
+its status lists: no network, no database. ``verify`` raises
+:class:`CredentialVerificationError` naming the first check that failed; on success it returns
+what was checked, including whether revocation could be checked at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from soai.credentials import proof as suite
+from soai.credentials.status import StatusListError, decode_list, is_set
+from soai.crypto.did import DidDocumentError, find_method
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+
+
+class CredentialVerificationError(ValueError):
+    """A credential that must not be trusted, and why."""
+
+
+@dataclass
+class Verified:
+    """What a successful verification established."""
+
+    credential_id: str
+    issuer: str
+    name: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    verification_method: str
+    status_checked: list[str] = field(default_factory=list)
+    status_unchecked: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": True,
+            "id": self.credential_id,
+            "issuer": self.issuer,
+            "name": self.name,
+            "validFrom": self.valid_from.isoformat() if self.valid_from else None,
+            "validUntil": self.valid_until.isoformat() if self.valid_until else None,
+            "verificationMethod": self.verification_method,
+            "statusChecked": self.status_checked,
+            "statusNotChecked": self.status_unchecked,
+        }
+
+
+def _fail(reason: str) -> CredentialVerificationError:
+    return CredentialVerificationError(reason)
+
+
+def _moment(value: Any, what: str) -> datetime:
+    if not isinstance(value, str):
+        raise _fail(f"{what} must be an XML Schema dateTime string")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{what} {value!r} is not a dateTime") from None
+    if moment.tzinfo is None:
+        raise _fail(f"{what} {value!r} has no timezone")
+    return moment.astimezone(UTC)
+
+
+def _issuer_id(document: dict[str, Any]) -> str:
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise _fail("the credential names no issuer")
+    return issuer_id
+
+
+def _check_signature(
+    secured: dict[str, Any], did_document: dict[str, Any], issuer: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        document, config, signature = suite.split(secured)
+    except suite.ProofError as exc:
+        raise _fail(str(exc)) from None
+    method_id = config.get("verificationMethod")
+    if not isinstance(method_id, str):
+        raise _fail("the proof names no verificationMethod")
+    if not method_id.startswith(issuer + "#"):
+        raise _fail(f"the proof's key {method_id} does not belong to the issuer {issuer}")
+    if did_document.get("id") != issuer:
+        raise _fail(f"the DID document is for {did_document.get('id')}, not the issuer {issuer}")
+    try:
+        method = find_method(did_document, method_id)
+    except DidDocumentError as exc:
+        raise _fail(str(exc)) from None
+    created = _moment(config.get("created"), "proof.created")
+    if method.expires is not None and created >= method.expires:
+        raise _fail(
+            f"key {method_id} was retired on {method.expires:%Y-%m-%d}, "
+            f"credential signed {created:%Y-%m-%d}"
+        )
+    if method.revoked is not None and created >= method.revoked:
+        raise _fail(f"key {method_id} was revoked on {method.revoked:%Y-%m-%d}")
+    try:
+        data = suite.hash_data(config, document)
+        Ed25519PublicKey.from_public_bytes(method.public_key).verify(signature, data)
+    except InvalidSignature:
+        raise _fail("the signature does not match: the credential was altered or forged") from None
+    except ValueError as exc:
+        raise _fail(f"the credential cannot be canonicalised: {exc}") from None
+    return document, config
+
+
+def verify(
+    credential: dict[str, Any],
+    *,
+    did_document: dict[str, Any],
+    status_lists: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> Verified:
+    """Verify ``credential`` completely, or raise naming the failed check."""
+    moment = now or datetime.now(UTC)
+    if not isinstance(credential, dict):
+        raise _fail("a credential is a JSON object")
+    # 1. Structure (VC Data Model 2.0 §4, Open Badges 3.0 §8).
+    contexts = credential.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != VC_CONTEXT:
+        raise _fail(f"the first @context must be {VC_CONTEXT}")
+    types = credential.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise _fail("type must include VerifiableCredential")
+    if "OpenBadgeCredential" not in types:
+        raise _fail("type must include OpenBadgeCredential")
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        raise _fail("credentialSubject must be an object")
+    issuer = _issuer_id(credential)
+    # 2. Proof and key: signed by a key of the issuer that was valid when it signed.
+    _document, config = _check_signature(credential, did_document, issuer)
+    # 3. Validity period.
+    valid_from = (
+        _moment(credential["validFrom"], "validFrom") if "validFrom" in credential else None
+    )
+    valid_until = (
+        _moment(credential["validUntil"], "validUntil") if "validUntil" in credential else None
+    )
+    if valid_from is not None and moment < valid_from:
+        raise _fail(f"not valid before {valid_from:%Y-%m-%d %H:%M} UTC")
+    if valid_until is not None and moment >= valid_until:
+        raise _fail(f"expired on {valid_until:%Y-%m-%d}")
+    result = Verified(
+        credential_id=str(credential.get("id", "")),
+        issuer=issuer,
+        name=str(credential.get("name", "")),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        verification_method=str(config["verificationMethod"]),
+    )
+    # 4. Status (Bitstring Status List v1.0 §3.2): revoked or suspended?
+    entries = credential.get("credentialStatus", [])
+    entries = entries if isinstance(entries, list) else [entries]
+    lists = {str(s.get("id")): s for s in status_lists or [] if isinstance(s, dict)}
+    for entry in entries:
+        _check_status(entry, lists, did_document, issuer, moment, result)
+    return result
+
+
+def _check_status(
+    entry: Any,
+    lists: dict[str, dict[str, Any]],
+    did_document: dict[str, Any],
+    issuer: str,
+    moment: datetime,
+    result: Verified,
+) -> None:
+    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+        raise _fail("credentialStatus entries must be BitstringStatusListEntry objects")
+    purpose = str(entry.get("statusPurpose"))
+    list_url = str(entry.get("statusListCredential"))
+    status_list = lists.get(list_url)
+    if status_list is None:
+        result.status_unchecked.append(purpose)
+        return
+    try:
+        index = int(str(entry.get("statusListIndex")))
+    except ValueError:
+        raise _fail("statusListIndex is not an integer") from None
+    try:
+        _check_signature(status_list, did_document, issuer)
+    except CredentialVerificationError as exc:
+        raise _fail(f"the {purpose} status list does not verify: {exc}") from None
+    subject = status_list.get("credentialSubject", {})
+    if subject.get("statusPurpose") != purpose:
+        raise _fail(f"the status list is for {subject.get('statusPurpose')}, not {purpose}")
+    if "validUntil" in status_list and moment >= _moment(status_list["validUntil"], "validUntil"):
+        raise _fail(f"the {purpose} status list snapshot is out of date; fetch a newer one")
+    try:
+        bits = decode_list(str(subject.get("encodedList", "")))
+        flagged = is_set(bits, index)
+    except StatusListError as exc:
+        raise _fail(f"{purpose} status list: {exc}") from None
+    if flagged:
+        raise _fail(
+            f"the credential has been {'revoked' if purpose == 'revocation' else 'suspended'}"
+        )
+    result.status_checked.append(purpose)

@@ -1,0 +1,1 @@
+"""Transparency ledger: append-only log, RFC 9162 Merkle tree, signed checkpoints, proofs."""

@@ -1,0 +1,156 @@
+"""The ledger audit: recompute everything from the stored entries and name what was altered.
+
+Checks, in order: every entry still hashes to its stored leaf; every stored node equals the
+node recomputed from the leaves (and none is missing or extra); every checkpoint's root is the
+root recomputed at its size, and its signature verifies with one of the log's keys. Run by
+``soai ledger audit``; it reads the database in batches and holds only the leaf hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soai.ledger import merkle, note
+from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from soai.ledger.schemas import AuditProblem, AuditReport
+
+BATCH = 20_000
+
+
+def _rows(session: Session, statement: Any) -> Iterator[Any]:
+    yield from session.execute(statement.execution_options(yield_per=BATCH))
+
+
+def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
+    problems: list[AuditProblem] = []
+    head = session.get(LedgerHead, 1)
+    size = head.size if head else 0
+
+    # 1. Entries: contiguous positions, each hashing to the stored leaf.
+    stored_leaves = {
+        position: digest
+        for position, digest in _rows(
+            session,
+            select(LedgerNode.position, LedgerNode.hash)
+            .where(LedgerNode.level == 0)
+            .order_by(LedgerNode.position),
+        )
+    }
+    leaves: list[bytes] = []
+    expected = 0
+    for position, body in _rows(
+        session, select(LedgerEntry.position, LedgerEntry.body).order_by(LedgerEntry.position)
+    ):
+        while expected < position:
+            problems.append(
+                AuditProblem(what="entry", where=f"entry {expected}", detail="missing (deleted?)")
+            )
+            leaves.append(stored_leaves.get(expected, merkle.EMPTY_ROOT))
+            expected += 1
+        digest = merkle.leaf_hash(body.encode("utf-8"))
+        if stored_leaves.get(position) != digest:
+            problems.append(
+                AuditProblem(
+                    what="entry",
+                    where=f"entry {position}",
+                    detail="its content no longer matches the leaf hash recorded for it: altered",
+                )
+            )
+        leaves.append(digest)
+        expected = position + 1
+    if expected != size:
+        problems.append(
+            AuditProblem(
+                what="head",
+                where="ledger head",
+                detail=f"the head says {size} entries but {expected} are stored",
+            )
+        )
+
+    # 2. Nodes: recompute every complete subtree from the entries.
+    recomputed = merkle.compute_all(leaves)
+    seen = 0
+    for level, position, digest in _rows(
+        session,
+        select(LedgerNode.level, LedgerNode.position, LedgerNode.hash).order_by(
+            LedgerNode.level, LedgerNode.position
+        ),
+    ):
+        seen += 1
+        want = recomputed.get((level, position))
+        if want is None:
+            problems.append(
+                AuditProblem(
+                    what="node",
+                    where=f"node {level}/{position}",
+                    detail="stored but not part of the tree: inserted",
+                )
+            )
+        elif want != digest and level > 0:
+            problems.append(
+                AuditProblem(
+                    what="node",
+                    where=f"node {level}/{position}",
+                    detail="differs from the hash of its children: altered",
+                )
+            )
+    if seen < len(recomputed):
+        problems.append(
+            AuditProblem(
+                what="node",
+                where="nodes",
+                detail=f"{len(recomputed) - seen} node(s) of the tree are missing",
+            )
+        )
+
+    # 3. Checkpoints: the signed roots must be the recomputed roots.
+    def get(level: int, position: int) -> bytes:
+        return recomputed[(level, position)]
+
+    checked = 0
+    for record in session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)):
+        checked += 1
+        where = f"checkpoint {record.id} (size {record.size})"
+        try:
+            body = note.open_note(record.note, vkeys)
+            signed = note.parse_checkpoint(body)
+        except ValueError as exc:
+            problems.append(
+                AuditProblem(
+                    what="checkpoint", where=where, detail=f"signature does not verify: {exc}"
+                )
+            )
+            continue
+        if (signed.size, signed.root) != (record.size, record.root):
+            problems.append(
+                AuditProblem(
+                    what="checkpoint",
+                    where=where,
+                    detail="stored size or root differs from the signed note",
+                )
+            )
+        if signed.size > len(leaves):
+            problems.append(
+                AuditProblem(
+                    what="checkpoint", where=where, detail="signed for more entries than are stored"
+                )
+            )
+        elif merkle.root(signed.size, get) != signed.root:
+            problems.append(
+                AuditProblem(
+                    what="checkpoint",
+                    where=where,
+                    detail="the entries no longer produce the root that was signed: history rewritten",
+                )
+            )
+    return AuditReport(
+        size=size,
+        entries_checked=len(leaves),
+        nodes_checked=seen,
+        checkpoints_checked=checked,
+        problems=problems,
+    )

@@ -1,0 +1,224 @@
+"""Use cases of the ledger: append events, sign checkpoints, give proofs, audit everything.
+
+Appending happens inside the caller's transaction (so an event is logged exactly when the
+decision it records is committed) and must run in a write transaction
+(``transaction(..., write=True)``): the ledger head row is locked, so concurrent appenders
+from any number of processes queue up instead of forking the log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from soai.crypto.jcs import canonicalize
+from soai.crypto.keyring import Signer
+from soai.db import utcnow
+from soai.errors import InvalidInput, NotFound
+from soai.i18n.markers import N_
+from soai.ledger import merkle, note
+from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from soai.ledger.schemas import ConsistencyProof, InclusionProof
+
+KIND = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
+HEAD_ID = 1
+
+Event = tuple[str, dict[str, Any]]
+
+
+def event_body(kind: str, data: dict[str, Any], at: datetime) -> bytes:
+    """The canonical bytes of one ledger entry."""
+    return canonicalize(
+        {"type": kind, "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data}
+    )
+
+
+def node_reader(session: Session) -> Callable[[int, int], bytes]:
+    """Read stored complete-subtree hashes (cached for the life of one use case)."""
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def get(level: int, position: int) -> bytes:
+        key = (level, position)
+        found = cache.get(key)
+        if found is None:
+            found = session.scalar(
+                select(LedgerNode.hash).where(
+                    LedgerNode.level == level, LedgerNode.position == position
+                )
+            )
+            if found is None:
+                raise NotFound(
+                    N_("The ledger has no node at level {level}, position {position}."),
+                    level=level,
+                    position=position,
+                )
+            cache[key] = found
+        return found
+
+    return get
+
+
+def _lock_head(session: Session) -> LedgerHead:
+    head = session.scalar(select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update())
+    if head is None:  # the migration creates it; a restored empty schema may not have it
+        head = LedgerHead(id=HEAD_ID, size=0, updated_at=utcnow())
+        session.add(head)
+        session.flush()
+    return head
+
+
+def append_many(session: Session, events: Sequence[Event]) -> list[int]:
+    """Append events in order; returns their 0-based positions."""
+    for kind, data in events:
+        if not KIND.match(kind):
+            raise InvalidInput(
+                N_("{kind!r} is not a ledger event type (lower-case letters, digits, . _ -)."),
+                field="type",
+                kind=kind,
+            )
+        if not isinstance(data, dict):
+            raise InvalidInput(N_("Ledger event data must be a JSON object."), field="data")
+    if not events:
+        return []
+    head = _lock_head(session)
+    start = head.size
+    now = utcnow()
+    bodies = [event_body(kind, data, now) for kind, data in events]
+    leaf_hashes = [merkle.leaf_hash(body) for body in bodies]
+    nodes = merkle.new_nodes(start, leaf_hashes, node_reader(session))
+    session.execute(
+        insert(LedgerEntry),
+        [
+            {"position": start + i, "kind": kind, "body": body.decode("utf-8"), "created_at": now}
+            for i, ((kind, _data), body) in enumerate(zip(events, bodies, strict=True))
+        ],
+    )
+    session.execute(
+        insert(LedgerNode),
+        [
+            {"level": level, "position": position, "hash": digest}
+            for level, position, digest in nodes
+        ],
+    )
+    head.size = start + len(events)
+    head.updated_at = now
+    return list(range(start, start + len(events)))
+
+
+def append(session: Session, *, kind: str, data: dict[str, Any]) -> int:
+    """Append one event; returns its position."""
+    return append_many(session, [(kind, data)])[0]
+
+
+def size(session: Session) -> int:
+    head = session.get(LedgerHead, HEAD_ID)
+    return head.size if head else 0
+
+
+def entry(session: Session, *, position: int) -> LedgerEntry:
+    found = session.get(LedgerEntry, position)
+    if found is None:
+        raise NotFound(
+            N_("The ledger has no entry {position} (it holds {size})."),
+            field="position",
+            position=position,
+            size=size(session),
+        )
+    return found
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
+    return session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
+
+
+def checkpoint(session: Session, *, signer: Signer, origin: str) -> LedgerCheckpoint:
+    """A signed checkpoint of the whole log (the latest one again if nothing was added)."""
+    current = size(session)
+    latest = latest_checkpoint(session)
+    if latest is not None and latest.size == current:
+        return latest
+    root = merkle.root(current, node_reader(session))
+    body = note.checkpoint_body(origin, current, root)
+    signed = note.sign_note(body, origin, signer.sign, signer.public_key)
+    record = LedgerCheckpoint(
+        size=current, root=root, note=signed, key_id=signer.kid, created_at=utcnow()
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def covering_checkpoint(session: Session, *, position: int) -> LedgerCheckpoint | None:
+    latest = latest_checkpoint(session)
+    return latest if latest is not None and latest.size > position else None
+
+
+def inclusion_proof(session: Session, *, position: int, at: LedgerCheckpoint) -> InclusionProof:
+    """The proof that entry ``position`` is in the tree of checkpoint ``at``."""
+    record = entry(session, position=position)
+    if at.size <= position:
+        raise InvalidInput(
+            N_("Checkpoint of size {size} does not cover entry {position}."),
+            size=at.size,
+            position=position,
+        )
+    get = node_reader(session)
+    path = merkle.inclusion_path(position, at.size, get)
+    return InclusionProof(
+        leaf_index=position,
+        tree_size=at.size,
+        leaf_hash=get(0, position).hex(),
+        audit_path=[h.hex() for h in path],
+        checkpoint=at.note,
+        entry=json.loads(record.body),
+    )
+
+
+def consistency_proof(session: Session, *, old: int, new: int) -> ConsistencyProof:
+    """The proof that the log of size ``new`` extends the log of size ``old``."""
+    current = size(session)
+    if not 0 <= old <= new <= current:
+        raise InvalidInput(
+            N_(
+                "Sizes must satisfy 0 ≤ old ≤ new ≤ {size} (the ledger's size); got {old} and {new}."
+            ),
+            size=current,
+            old=old,
+            new=new,
+        )
+    get = node_reader(session)
+    signed = session.scalar(select(LedgerCheckpoint.note).where(LedgerCheckpoint.size == new))
+    return ConsistencyProof(
+        size1=old,
+        size2=new,
+        root1=merkle.root(old, get).hex(),
+        root2=merkle.root(new, get).hex(),
+        proof=[h.hex() for h in merkle.consistency_path(old, new, get)],
+        checkpoint=signed,
+    )
+
+
+def recent_entries(session: Session, *, limit: int) -> list[LedgerEntry]:
+    return list(
+        session.scalars(select(LedgerEntry).order_by(LedgerEntry.position.desc()).limit(limit))
+    )
+
+
+def proof_at_latest(
+    session: Session, *, position: int, signer: Callable[[], Signer], origin: str
+) -> InclusionProof:
+    """An entry's proof against the latest checkpoint, signing a new one when none covers it.
+
+    Call it in a write transaction: it may add a checkpoint.
+    """
+    at = covering_checkpoint(session, position=position)
+    if at is None:
+        entry(session, position=position)  # an unknown entry is a clear error, not a checkpoint
+        at = checkpoint(session, signer=signer(), origin=origin)
+    return inclusion_proof(session, position=position, at=at)
