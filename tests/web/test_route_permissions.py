@@ -20,7 +20,15 @@ from soai.web.app import routers
 from tests.identity.factories import make_user
 from tests.web_client import csrf_from
 
-PATH_VALUES = {"user_id": "999999", "job_id": "0" * 32, "code": "en"}
+PATH_VALUES = {
+    "user_id": "999999",
+    "job_id": "0" * 32,
+    "code": "en",
+    "position": "0",
+    "credential_id": "urn:uuid:00000000-0000-0000-0000-000000000000",
+    "list_id": "1",
+    "purpose": "revocation",
+}
 
 
 def app_routes() -> Iterator[tuple[str, str, APIRoute]]:

@@ -194,3 +194,25 @@ def verify(
             highlight=False,
             markup=False,
         )
+
+
+@credential_app.command("pdf")
+def pdf(
+    credential_file: Annotated[Path, typer.Argument(help="The credential JSON")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write")] = Path(
+        "certificate.pdf"
+    ),
+    name: Annotated[str | None, typer.Option(help="Holder's name to print (not stored)")] = None,
+    language: Annotated[str | None, typer.Option(help="Language of the page's own text")] = None,
+) -> None:
+    """Render the bilingual certificate of a credential, with its verification QR code."""
+    from soai.credentials import certificate
+    from soai.profiles import service as profiles
+
+    settings = settings_or_exit()
+    profile = profiles.instance_profile(settings.home.resolve())
+    credential = _load_json(credential_file, "credential")
+    output.write_bytes(
+        certificate.render_pdf(credential, profile=profile, holder_name=name, language=language)
+    )
+    console.print(f"Wrote {output}")

@@ -8,6 +8,7 @@ what was checked, including whether revocation could be checked at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,12 +19,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from soai.credentials import proof as suite
 from soai.credentials.status import StatusListError, decode_list, is_set
 from soai.crypto.did import DidDocumentError, find_method
+from soai.i18n.markers import N_
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
 class CredentialVerificationError(ValueError):
-    """A credential that must not be trusted, and why."""
+    """A credential that must not be trusted, and why (an English template and parameters,
+    so the portal can say it in the reader's language)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message.format(**params))
+
+    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+        template = gettext(self.message) if gettext else self.message
+        return template.format(**self.params)
 
 
 @dataclass
@@ -53,19 +65,19 @@ class Verified:
         }
 
 
-def _fail(reason: str) -> CredentialVerificationError:
-    return CredentialVerificationError(reason)
+def _fail(message: str, **params: Any) -> CredentialVerificationError:
+    return CredentialVerificationError(message, **params)
 
 
 def _moment(value: Any, what: str) -> datetime:
     if not isinstance(value, str):
-        raise _fail(f"{what} must be an XML Schema dateTime string")
+        raise _fail(N_("{what} must be a date and time"), what=what)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(f"{what} {value!r} is not a dateTime") from None
+        raise _fail(N_("{what} {value!r} is not a date and time"), what=what, value=value) from None
     if moment.tzinfo is None:
-        raise _fail(f"{what} {value!r} has no timezone")
+        raise _fail(N_("{what} {value!r} has no timezone"), what=what, value=value)
     return moment.astimezone(UTC)
 
 
@@ -73,7 +85,7 @@ def _issuer_id(document: dict[str, Any]) -> str:
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str) or not issuer_id:
-        raise _fail("the credential names no issuer")
+        raise _fail(N_("the credential names no issuer"))
     return issuer_id
 
 
@@ -83,33 +95,51 @@ def _check_signature(
     try:
         document, config, signature = suite.split(secured)
     except suite.ProofError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(N_("the proof is not valid: {detail}"), detail=str(exc)) from None
     method_id = config.get("verificationMethod")
     if not isinstance(method_id, str):
-        raise _fail("the proof names no verificationMethod")
+        raise _fail(N_("the proof names no verificationMethod"))
     if not method_id.startswith(issuer + "#"):
-        raise _fail(f"the proof's key {method_id} does not belong to the issuer {issuer}")
+        raise _fail(
+            N_("the proof's key {method} does not belong to the issuer {issuer}"),
+            method=method_id,
+            issuer=issuer,
+        )
     if did_document.get("id") != issuer:
-        raise _fail(f"the DID document is for {did_document.get('id')}, not the issuer {issuer}")
+        raise _fail(
+            N_("not issued by {did}: the credential names the issuer {issuer}"),
+            did=str(did_document.get("id")),
+            issuer=issuer,
+        )
     try:
         method = find_method(did_document, method_id)
     except DidDocumentError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(N_("the issuer's key is not usable: {detail}"), detail=str(exc)) from None
     created = _moment(config.get("created"), "proof.created")
     if method.expires is not None and created >= method.expires:
         raise _fail(
-            f"key {method_id} was retired on {method.expires:%Y-%m-%d}, "
-            f"credential signed {created:%Y-%m-%d}"
+            N_("key {method} was retired on {retired}, credential signed {signed}"),
+            method=method_id,
+            retired=f"{method.expires:%Y-%m-%d}",
+            signed=f"{created:%Y-%m-%d}",
         )
     if method.revoked is not None and created >= method.revoked:
-        raise _fail(f"key {method_id} was revoked on {method.revoked:%Y-%m-%d}")
+        raise _fail(
+            N_("key {method} was revoked on {date}"),
+            method=method_id,
+            date=f"{method.revoked:%Y-%m-%d}",
+        )
     try:
         data = suite.hash_data(config, document)
         Ed25519PublicKey.from_public_bytes(method.public_key).verify(signature, data)
     except InvalidSignature:
-        raise _fail("the signature does not match: the credential was altered or forged") from None
+        raise _fail(
+            N_("the signature does not match: the credential was altered or forged")
+        ) from None
     except ValueError as exc:
-        raise _fail(f"the credential cannot be canonicalised: {exc}") from None
+        raise _fail(
+            N_("the credential cannot be canonicalised: {detail}"), detail=str(exc)
+        ) from None
     return document, config
 
 
@@ -123,19 +153,19 @@ def verify(
     """Verify ``credential`` completely, or raise naming the failed check."""
     moment = now or datetime.now(UTC)
     if not isinstance(credential, dict):
-        raise _fail("a credential is a JSON object")
+        raise _fail(N_("a credential is a JSON object"))
     # 1. Structure (VC Data Model 2.0 §4, Open Badges 3.0 §8).
     contexts = credential.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] != VC_CONTEXT:
-        raise _fail(f"the first @context must be {VC_CONTEXT}")
+        raise _fail(N_("the first @context must be {context}"), context=VC_CONTEXT)
     types = credential.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
-        raise _fail("type must include VerifiableCredential")
+        raise _fail(N_("type must include {type}"), type="VerifiableCredential")
     if "OpenBadgeCredential" not in types:
-        raise _fail("type must include OpenBadgeCredential")
+        raise _fail(N_("type must include {type}"), type="OpenBadgeCredential")
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict):
-        raise _fail("credentialSubject must be an object")
+        raise _fail(N_("credentialSubject must be an object"))
     issuer = _issuer_id(credential)
     # 2. Proof and key: signed by a key of the issuer that was valid when it signed.
     _document, config = _check_signature(credential, did_document, issuer)
@@ -147,9 +177,9 @@ def verify(
         _moment(credential["validUntil"], "validUntil") if "validUntil" in credential else None
     )
     if valid_from is not None and moment < valid_from:
-        raise _fail(f"not valid before {valid_from:%Y-%m-%d %H:%M} UTC")
+        raise _fail(N_("not valid before {date} UTC"), date=f"{valid_from:%Y-%m-%d %H:%M}")
     if valid_until is not None and moment >= valid_until:
-        raise _fail(f"expired on {valid_until:%Y-%m-%d}")
+        raise _fail(N_("expired on {date}"), date=f"{valid_until:%Y-%m-%d}")
     result = Verified(
         credential_id=str(credential.get("id", "")),
         issuer=issuer,
@@ -176,7 +206,7 @@ def _check_status(
     result: Verified,
 ) -> None:
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
-        raise _fail("credentialStatus entries must be BitstringStatusListEntry objects")
+        raise _fail(N_("credentialStatus entries must be BitstringStatusListEntry objects"))
     purpose = str(entry.get("statusPurpose"))
     list_url = str(entry.get("statusListCredential"))
     status_list = lists.get(list_url)
@@ -186,23 +216,36 @@ def _check_status(
     try:
         index = int(str(entry.get("statusListIndex")))
     except ValueError:
-        raise _fail("statusListIndex is not an integer") from None
+        raise _fail(N_("statusListIndex is not an integer")) from None
     try:
         _check_signature(status_list, did_document, issuer)
     except CredentialVerificationError as exc:
-        raise _fail(f"the {purpose} status list does not verify: {exc}") from None
+        raise _fail(
+            N_("the {purpose} status list does not verify: {detail}"),
+            purpose=purpose,
+            detail=str(exc),
+        ) from None
     subject = status_list.get("credentialSubject", {})
     if subject.get("statusPurpose") != purpose:
-        raise _fail(f"the status list is for {subject.get('statusPurpose')}, not {purpose}")
+        raise _fail(
+            N_("the status list is for {other}, not {purpose}"),
+            other=str(subject.get("statusPurpose")),
+            purpose=purpose,
+        )
     if "validUntil" in status_list and moment >= _moment(status_list["validUntil"], "validUntil"):
-        raise _fail(f"the {purpose} status list snapshot is out of date; fetch a newer one")
+        raise _fail(
+            N_("the {purpose} status list snapshot is out of date; fetch a newer one"),
+            purpose=purpose,
+        )
     try:
         bits = decode_list(str(subject.get("encodedList", "")))
         flagged = is_set(bits, index)
     except StatusListError as exc:
-        raise _fail(f"{purpose} status list: {exc}") from None
-    if flagged:
         raise _fail(
-            f"the credential has been {'revoked' if purpose == 'revocation' else 'suspended'}"
-        )
+            N_("{purpose} status list: {detail}"), purpose=purpose, detail=str(exc)
+        ) from None
+    if flagged:
+        if purpose == "revocation":
+            raise _fail(N_("the credential has been revoked"))
+        raise _fail(N_("the credential has been suspended"))
     result.status_checked.append(purpose)

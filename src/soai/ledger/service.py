@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from soai.crypto.jcs import canonicalize
+from soai.crypto.jcs import CanonicalizationError, canonicalize
 from soai.crypto.keyring import Signer
 from soai.db import utcnow
 from soai.errors import InvalidInput, NotFound
@@ -65,11 +66,16 @@ def node_reader(session: Session) -> Callable[[int, int], bytes]:
 
 
 def _lock_head(session: Session) -> LedgerHead:
-    head = session.scalar(select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update())
+    locked = select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update()
+    head = session.scalar(locked)
     if head is None:  # the migration creates it; a restored empty schema may not have it
-        head = LedgerHead(id=HEAD_ID, size=0, updated_at=utcnow())
-        session.add(head)
-        session.flush()
+        try:
+            with session.begin_nested():  # another appender may be creating it at this moment
+                session.add(LedgerHead(id=HEAD_ID, size=0, updated_at=utcnow()))
+        except IntegrityError:
+            pass  # it did: lock the row it committed
+        head = session.scalar(locked)
+        assert head is not None
     return head
 
 
@@ -89,7 +95,10 @@ def append_many(session: Session, events: Sequence[Event]) -> list[int]:
     head = _lock_head(session)
     start = head.size
     now = utcnow()
-    bodies = [event_body(kind, data, now) for kind, data in events]
+    try:
+        bodies = [event_body(kind, data, now) for kind, data in events]
+    except CanonicalizationError as exc:  # NaN, infinity, an integer beyond 2^53, a set ...
+        raise InvalidInput(N_("Ledger event data must be a JSON object."), field="data") from exc
     leaf_hashes = [merkle.leaf_hash(body) for body in bodies]
     nodes = merkle.new_nodes(start, leaf_hashes, node_reader(session))
     session.execute(

@@ -36,8 +36,11 @@ def home(request: Request, position: int | None = None) -> Response:
     if position is not None:
         return RedirectResponse(f"/ledger/entries/{position}", status_code=303)
     state = app_state(request)
-    with transaction(state.sessions) as session:
-        latest = service.latest_checkpoint(session)
+    with transaction(state.sessions, write=True) as session:
+        # Sign a checkpoint of everything recorded so far, so the page never shows a stale one.
+        latest = service.checkpoint(
+            session, signer=keys.signer(state.settings), origin=keys.origin(state.settings)
+        )
         size = service.size(session)
         recent = service.recent_entries(session, limit=RECENT)
         context = {

@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from soai import logs
+from soai.credentials import api as credentials_api
+from soai.credentials import views as credentials_views
 from soai.db import session_factory
 from soai.identity import api as identity_api
 from soai.identity import views as identity_views
@@ -35,9 +37,16 @@ HTML_ROUTERS = [
     instance_views.router,
     jobs_views.router,
     ledger_views.router,
+    credentials_views.router,
     *PART_ROUTERS,
 ]
-API_ROUTERS = [identity_api.router, jobs_api.router, ledger_api.router, web_views.api_router]
+API_ROUTERS = [
+    identity_api.router,
+    jobs_api.router,
+    ledger_api.router,
+    credentials_api.router,
+    web_views.api_router,
+]
 
 
 def routers() -> list[tuple[str, APIRouter]]:

@@ -27,8 +27,9 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("/programme", N_("National programme"), Permission.PUBLIC_READ),
     NavItem("/incidents", N_("Report AI harm"), Permission.PUBLIC_READ),
     NavItem("/ledger", N_("Ledger"), Permission.PUBLIC_READ, "trust"),
-    NavItem("/verify", N_("Verify a certificate"), Permission.PUBLIC_READ, "trust"),
+    NavItem("/verify", N_("Verify"), Permission.PUBLIC_READ, "trust"),
     NavItem("/admin/users", N_("Users"), Permission.USERS_MANAGE, "admin"),
+    NavItem("/admin/credentials", N_("Credentials"), Permission.CREDENTIALS_MANAGE, "admin"),
     NavItem("/instance/summary", N_("Instance report"), Permission.REPORTS_INSTANCE, "admin"),
 )
 
