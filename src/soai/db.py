@@ -9,7 +9,7 @@ half-written. Schema changes go through Alembic migrations in ``soai/migrations`
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,3 +216,37 @@ def is_migrated(engine: Engine) -> bool:
     if not inspect(engine).has_table("alembic_version"):
         return False
     return current_revision(engine) == head_revision(engine)
+
+
+def insert_rows(
+    connection: Any, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows with the driver's executemany, skipping per-row ORM/Core work.
+
+    For bulk paths (ledger appends, bulk issuance): the SQL is written once in the driver's
+    parameter style, and only the columns whose type needs converting (timestamps on SQLite)
+    go through SQLAlchemy's bind processors.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    processors = [
+        (i, processor)
+        for i, name in enumerate(columns)
+        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, processor in processors:
+                values[i] = processor(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "  # noqa: S608 - identifiers from the schema, values bound
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    connection.exec_driver_sql(sql, rows)

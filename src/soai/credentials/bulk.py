@@ -24,7 +24,8 @@ JOB_KIND = "credentials.bulk_issue"
 BATCH = 2_000
 
 
-def read_emails(path: Path) -> Iterator[str]:
+def read_rows(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number in the file, address) of every row; blank lines are skipped."""
     try:
         handle = path.open(newline="", encoding="utf-8")
     except OSError as exc:
@@ -41,12 +42,33 @@ def read_emails(path: Path) -> Iterator[str]:
                 columns=", ".join(reader.fieldnames or []) or "none",
             )
         for row in reader:
-            yield row["email"]
+            yield reader.line_num, row["email"] or ""
 
 
-def count_rows(path: Path) -> int:
-    with path.open(encoding="utf-8") as handle:
-        return max(0, sum(1 for _ in handle) - 1)
+def read_emails(path: Path) -> Iterator[str]:
+    for _line, email in read_rows(path):
+        yield email
+
+
+def check_file(path: Path) -> int:
+    """Read the whole file once before anything is issued; returns the number of addresses.
+
+    A malformed address is reported with its line in the file, and nothing is issued: a bulk
+    run is all-or-nothing as far as the input is concerned.
+    """
+    count = 0
+    for line, email in read_rows(path):
+        address = email.strip().lower()
+        if len(address) > 254 or not service.EMAIL.match(address):
+            raise InvalidInput(
+                N_("{file}, line {line}: {email!r} is not a valid e-mail address."),
+                field="email",
+                file=str(path),
+                line=line,
+                email=email,
+            )
+        count += 1
+    return count
 
 
 def run(
@@ -59,8 +81,7 @@ def run(
     output: Path | None,
     issued_by: int | None,
 ) -> dict[str, Any]:
-    issuer = service.issuer_for(settings)
-    total = count_rows(source)
+    total = check_file(source)
     done = 0
     ctx.progress(0, total, "")
     sink = output.open("w", encoding="utf-8") if output else None
@@ -69,11 +90,11 @@ def run(
         for email in read_emails(source):
             batch.append(email)
             if len(batch) == BATCH:
-                done += _issue(ctx, issuer, achievement_key, batch, valid_until, issued_by, sink)
+                done += _issue(ctx, settings, achievement_key, batch, valid_until, issued_by, sink)
                 ctx.progress(done, total, "")
                 batch = []
         if batch:
-            done += _issue(ctx, issuer, achievement_key, batch, valid_until, issued_by, sink)
+            done += _issue(ctx, settings, achievement_key, batch, valid_until, issued_by, sink)
         ctx.progress(done, total, "")
     finally:
         if sink:
@@ -83,7 +104,7 @@ def run(
 
 def _issue(
     ctx: JobContext,
-    issuer: service.Issuer,
+    settings: Settings,
     achievement_key: str,
     batch: list[str],
     valid_until: datetime | None,
@@ -92,6 +113,8 @@ def _issue(
 ) -> int:
     import json
 
+    # The issuer is read per batch: a key rotated during a long run signs the batches after it.
+    issuer = service.issuer_for(settings)
     with transaction(ctx.sessions, write=True) as session:
         signed = service.issue_many(
             session,

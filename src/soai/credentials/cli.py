@@ -71,7 +71,6 @@ def bulk_issue(
 ) -> None:
     """Issue one credential per row, as a job with a progress bar."""
     until = _date(valid_until, "--valid-until")
-    list(zip(range(1), bulk.read_emails(source), strict=False))  # checks the file and header now
     sessions = instance_sessions()
     settings = settings_or_exit()
     params: dict[str, Any] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from soai.credentials.status import PURPOSES
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 
@@ -88,15 +89,22 @@ def status_list_url(domain: str, list_id: int, purpose: str) -> str:
 
 
 def status_entries(domain: str, list_id: int, index: int) -> list[dict[str, str]]:
+    return status_entries_for(
+        {purpose: status_list_url(domain, list_id, purpose) for purpose in PURPOSES}, str(index)
+    )
+
+
+def status_entries_for(urls: dict[str, str], index: str) -> list[dict[str, str]]:
+    """The ``BitstringStatusListEntry`` objects (revocation, suspension) of one credential."""
     return [
         {
-            "id": f"{status_list_url(domain, list_id, purpose)}#{index}",
+            "id": f"{urls[purpose]}#{index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": purpose,
-            "statusListIndex": str(index),
-            "statusListCredential": status_list_url(domain, list_id, purpose),
+            "statusListIndex": index,
+            "statusListCredential": urls[purpose],
         }
-        for purpose in ("revocation", "suspension")
+        for purpose in PURPOSES
     ]
 
 

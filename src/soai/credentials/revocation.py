@@ -32,7 +32,7 @@ STATUS_LIST_VALIDITY = timedelta(days=7)
 def _change_status(
     session: Session, *, credential_id: str, purpose: str, reason: str, undo: bool = False
 ) -> IssuedCredential:
-    if not reason.strip() and not undo:
+    if not reason.strip():
         raise InvalidInput(N_("Give the reason (it is recorded in the ledger)."), field="reason")
     record = session.scalar(
         select(IssuedCredential).where(IssuedCredential.id == credential_id).with_for_update()
@@ -50,10 +50,23 @@ def _change_status(
             )
         record.revoked_at, record.revocation_reason = now, reason.strip()
         kind = "credential.revoked"
+    elif record.revoked_at is not None:
+        raise InvalidInput(
+            N_("The credential {credential_id} is already revoked."), credential_id=credential_id
+        )
     elif undo:
+        if record.suspended_at is None:
+            raise InvalidInput(
+                N_("The credential {credential_id} is not suspended."), credential_id=credential_id
+            )
         record.suspended_at, record.suspension_reason = None, None
         kind = "credential.reinstated"
     else:
+        if record.suspended_at is not None:
+            raise InvalidInput(
+                N_("The credential {credential_id} is already suspended."),
+                credential_id=credential_id,
+            )
         record.suspended_at, record.suspension_reason = now, reason.strip()
         kind = "credential.suspended"
     ledger.append(

@@ -7,16 +7,15 @@ transaction, so the log records exactly what was committed.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import secrets
-import uuid
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from soai.credentials import document as doc
@@ -24,12 +23,33 @@ from soai.credentials import proof as suite
 from soai.credentials.models import CredentialTemplate, IssuedCredential, StatusList
 from soai.credentials.status import MIN_SIZE
 from soai.crypto.did import method_id
-from soai.crypto.jcs import canonicalize
+from soai.crypto.jcs import CanonicalTemplate, canonicalize
 from soai.crypto.keyring import Signer
-from soai.db import utcnow
+from soai.crypto.multibase import encode_base58btc
+from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
+
+CREDENTIALS = cast(Table, IssuedCredential.__table__)
+ROW_COLUMNS = (
+    "id",
+    "template_id",
+    "achievement_key",
+    "identity_hash",
+    "salt",
+    "subject_lookup",
+    "status_list_id",
+    "status_index",
+    "valid_from",
+    "valid_until",
+    "proof_created",
+    "verification_method",
+    "proof_value",
+    "issued_by",
+    "issued_at",
+    "ledger_position",
+)
 
 
 def iso(moment: datetime) -> str:
@@ -52,8 +72,12 @@ class Issuer:
 
 
 def subject_lookup(secret: bytes, email: str) -> str:
-    return hmac.new(
-        secret, b"subject:" + email.strip().lower().encode(), hashlib.sha256
+    """A keyed hash (BLAKE2b MAC) of an address: finds a holder's credentials, reveals nothing."""
+    return hashlib.blake2b(
+        email.strip().lower().encode("utf-8"),
+        key=secret[:64],
+        digest_size=32,
+        person=b"soai-subject",
     ).hexdigest()
 
 
@@ -90,10 +114,100 @@ def allocate(session: Session, count: int) -> list[tuple[int, int]]:
     return slots
 
 
-def validate_emails(emails: Sequence[str]) -> list[str]:
-    from soai.identity.service import normalise_email
+def _years_later(moment: datetime, years: int) -> datetime:
+    """The same date ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
 
-    return [normalise_email(e, field=f"subject_email[{i}]") for i, e in enumerate(emails)]
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def validate_emails(emails: Sequence[str]) -> list[str]:
+    """Normalised addresses (trimmed, lower-case); a malformed one is named by its row."""
+    addresses = []
+    for row, email in enumerate(emails):
+        address = email.strip().lower()
+        if len(address) > 254 or not EMAIL.match(address):
+            raise InvalidInput(
+                N_("{email!r} is not a valid e-mail address."),
+                field=f"subject_email[{row}]",
+                email=email,
+            )
+        addresses.append(address)
+    return addresses
+
+
+# Placeholders of the compiled canonical forms (private-use characters never in real data).
+SLOT_ID, SLOT_HASH, SLOT_SALT = "\ue000id", "\ue000hash", "\ue000salt"
+SLOT_REV_ID, SLOT_REV_INDEX, SLOT_REV_URL = "\ue000rid", "\ue000rindex", "\ue000rurl"
+SLOT_SUS_ID, SLOT_SUS_INDEX, SLOT_SUS_URL = "\ue000sid", "\ue000sindex", "\ue000surl"
+SLOT_PROOF, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX = "\ue000pv", "\ue000dg", "\ue000list", "\ue000ix"
+DOC_SLOTS = [
+    SLOT_ID,
+    SLOT_HASH,
+    SLOT_SALT,
+    SLOT_REV_ID,
+    SLOT_REV_INDEX,
+    SLOT_REV_URL,
+    SLOT_SUS_ID,
+    SLOT_SUS_INDEX,
+    SLOT_SUS_URL,
+]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The canonical forms of one issuance batch, with places for each credential's values."""
+
+    document: CanonicalTemplate
+    secured: CanonicalTemplate
+    event: CanonicalTemplate
+
+
+def _compile(
+    shared: dict[str, Any],
+    config: dict[str, Any],
+    event: dict[str, Any],
+    *,
+    valid_from: str,
+    valid_until: str,
+) -> _Compiled:
+    unsigned = doc.build(
+        shared,
+        credential_id=SLOT_ID,
+        identity=SLOT_HASH,
+        salt=SLOT_SALT,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status=[
+            {**entry, "id": slot_id, "statusListIndex": slot_index, "statusListCredential": url}
+            for entry, slot_id, slot_index, url in zip(
+                doc.status_entries_for({"revocation": "x", "suspension": "x"}, "0"),
+                (SLOT_REV_ID, SLOT_SUS_ID),
+                (SLOT_REV_INDEX, SLOT_SUS_INDEX),
+                (SLOT_REV_URL, SLOT_SUS_URL),
+                strict=True,
+            )
+        ],
+    )
+    secured = {**unsigned, "proof": {**config, "proofValue": SLOT_PROOF}}
+    return _Compiled(
+        document=CanonicalTemplate(unsigned, DOC_SLOTS),
+        secured=CanonicalTemplate(secured, [*DOC_SLOTS, SLOT_PROOF]),
+        event=CanonicalTemplate(event, [SLOT_ID, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX]),
+    )
+
+
+def _uuid4(raw: bytes) -> str:
+    """A version-4 UUID URN from 16 random bytes (RFC 9562 §5.4)."""
+    value = bytearray(raw)
+    value[6] = (value[6] & 0x0F) | 0x40
+    value[8] = (value[8] & 0x3F) | 0x80
+    h = value.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def issue_many(
@@ -105,80 +219,109 @@ def issue_many(
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
     issued_by: int | None = None,
+    return_documents: bool = True,
 ) -> list[dict[str, Any]]:
-    """Issue one credential per address; returns the signed credentials, in order."""
+    """Issue one credential per address and log each in the ledger.
+
+    Returns the signed credentials in order (none when ``return_documents`` is false: bulk
+    jobs that only store them skip building the JSON objects). The canonical form of every
+    credential comes from templates compiled once per batch, so the per-credential work is
+    little more than the Ed25519 signature itself.
+    """
     item = doc.achievement(achievement_key)
     addresses = validate_emails(emails)
     start = valid_from or utcnow()
-    end = valid_until or start.replace(year=start.year + item.validity_years)
+    end = valid_until or _years_later(start, item.validity_years)
     if end <= start:
         raise InvalidInput(N_("The credential would expire before it starts."), field="valid_until")
     template_id, shared = _template(session, issuer, item)
     slots = allocate(session, len(addresses))
-    created = iso(utcnow())
-    from_text, until_text = iso(start), iso(end)
+    ledger.lock_head(session)  # before the time is taken, as every ledger appender does
+    now = utcnow()
+    created, from_text, until_text = iso(now), iso(start), iso(end)
     config = suite.proof_config(shared, method=issuer.method, created=created)
     config_hash = hashlib.sha256(canonicalize(config)).digest()
-    signed: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    events: list[tuple[str, dict[str, Any]]] = []
-    for email, (list_id, index) in zip(addresses, slots, strict=True):
-        salt = secrets.token_hex(16)
-        credential_id = f"urn:uuid:{uuid.uuid4()}"
-        unsigned = doc.build(
-            shared,
-            credential_id=credential_id,
-            identity=doc.identity_hash(email, salt),
-            salt=salt,
-            valid_from=from_text,
-            valid_until=until_text,
-            status=doc.status_entries(issuer.domain, list_id, index),
-        )
-        secured = suite.sign(
-            unsigned,
-            sign_bytes=issuer.signer.sign,
-            method=issuer.method,
-            created=created,
-            config_hash=config_hash,
-        )
-        signed.append(secured)
-        rows.append(
-            {
-                "id": credential_id,
-                "template_id": template_id,
-                "achievement_key": item.key,
-                "identity_hash": unsigned["credentialSubject"]["identifier"][0]["identityHash"],
-                "salt": salt,
-                "subject_lookup": subject_lookup(issuer.lookup_secret, email),
-                "status_list_id": list_id,
-                "status_index": index,
-                "valid_from": from_text,
-                "valid_until": until_text,
-                "proof_created": created,
-                "verification_method": issuer.method,
-                "proof_value": secured["proof"]["proofValue"],
-                "issued_by": issued_by,
-            }
-        )
-        events.append(
+    event = ledger.event_value(
+        "credential.issued",
+        {
+            "credential": SLOT_ID,
+            "achievement": item.key,
+            "digest": SLOT_DIGEST,
+            "statusList": SLOT_LIST,
+            "statusIndex": SLOT_INDEX,
+            "validUntil": until_text,
+        },
+        now,
+    )
+    compiled = _compile(shared, config, event, valid_from=from_text, valid_until=until_text)
+    sign = issuer.signer.sign
+    sha256 = hashlib.sha256
+    randomness = os.urandom(32 * len(addresses))
+    urls: dict[int, tuple[str, str]] = {}
+    rows: list[tuple[Any, ...]] = []
+    bodies: list[tuple[str, bytes]] = []
+    secured_bodies: list[bytes] = []
+    for number, (email, (list_id, index)) in enumerate(zip(addresses, slots, strict=True)):
+        chunk = randomness[32 * number : 32 * number + 32]
+        credential_id = _uuid4(chunk[:16])
+        salt = chunk[16:].hex()
+        identity = "sha256$" + sha256((email + salt).encode("utf-8")).hexdigest()
+        if list_id not in urls:
+            urls[list_id] = (
+                doc.status_list_url(issuer.domain, list_id, "revocation"),
+                doc.status_list_url(issuer.domain, list_id, "suspension"),
+            )
+        revocation_url, suspension_url = urls[list_id]
+        position = str(index)
+        values: list[str | int] = [
+            credential_id,
+            identity,
+            salt,
+            f"{revocation_url}#{position}",
+            position,
+            revocation_url,
+            f"{suspension_url}#{position}",
+            position,
+            suspension_url,
+        ]
+        signature = sign(config_hash + sha256(compiled.document.render(values)).digest())
+        values.append(encode_base58btc(signature))
+        secured = compiled.secured.render(values)
+        if return_documents:
+            secured_bodies.append(secured)
+        bodies.append(
             (
                 "credential.issued",
-                {
-                    "credential": credential_id,
-                    "achievement": item.key,
-                    "digest": hashlib.sha256(canonicalize(secured)).hexdigest(),
-                    "statusList": list_id,
-                    "statusIndex": index,
-                    "validUntil": until_text,
-                },
+                compiled.event.render([credential_id, sha256(secured).hexdigest(), list_id, index]),
             )
         )
-    positions = ledger.append_many(session, events)
-    for row, position in zip(rows, positions, strict=True):
-        row["ledger_position"] = position
-        row["issued_at"] = utcnow()
-    session.execute(insert(IssuedCredential), rows)
-    return signed
+        rows.append(
+            (
+                credential_id,
+                template_id,
+                item.key,
+                identity,
+                salt,
+                subject_lookup(issuer.lookup_secret, email),
+                list_id,
+                index,
+                from_text,
+                until_text,
+                created,
+                issuer.method,
+                values[-1],
+                issued_by,
+                now,
+            )
+        )
+    positions = ledger.append_bodies(session, bodies, at=now)
+    insert_rows(
+        session.connection(),
+        CREDENTIALS,
+        ROW_COLUMNS,
+        [(*row, position) for row, position in zip(rows, positions, strict=True)],
+    )
+    return [json.loads(body) for body in secured_bodies]
 
 
 def issue(

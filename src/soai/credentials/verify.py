@@ -90,7 +90,10 @@ def _issuer_id(document: dict[str, Any]) -> str:
 
 
 def _check_signature(
-    secured: dict[str, Any], did_document: dict[str, Any], issuer: str
+    secured: dict[str, Any],
+    did_document: dict[str, Any],
+    issuer: str,
+    keys: dict[str, tuple[Any, Ed25519PublicKey]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         document, config, signature = suite.split(secured)
@@ -111,10 +114,16 @@ def _check_signature(
             did=str(did_document.get("id")),
             issuer=issuer,
         )
-    try:
-        method = find_method(did_document, method_id)
-    except DidDocumentError as exc:
-        raise _fail(N_("the issuer's key is not usable: {detail}"), detail=str(exc)) from None
+    cached = keys.get(method_id) if keys is not None else None
+    if cached is None:
+        try:
+            method = find_method(did_document, method_id)
+        except DidDocumentError as exc:
+            raise _fail(N_("the issuer's key is not usable: {detail}"), detail=str(exc)) from None
+        cached = (method, Ed25519PublicKey.from_public_bytes(method.public_key))
+        if keys is not None:
+            keys[method_id] = cached
+    method, public_key = cached
     created = _moment(config.get("created"), "proof.created")
     if method.expires is not None and created >= method.expires:
         raise _fail(
@@ -131,7 +140,7 @@ def _check_signature(
         )
     try:
         data = suite.hash_data(config, document)
-        Ed25519PublicKey.from_public_bytes(method.public_key).verify(signature, data)
+        public_key.verify(signature, data)
     except InvalidSignature:
         raise _fail(
             N_("the signature does not match: the credential was altered or forged")
@@ -143,6 +152,129 @@ def _check_signature(
     return document, config
 
 
+class Verifier:
+    """Verifies many credentials against one DID document and one set of status lists.
+
+    Keys are decoded and each status list is verified and decompressed once, then reused.
+    """
+
+    def __init__(
+        self, did_document: dict[str, Any], status_lists: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.did_document = did_document
+        self.lists = {str(s.get("id")): s for s in status_lists or [] if isinstance(s, dict)}
+        self._keys: dict[str, tuple[Any, Ed25519PublicKey]] = {}
+        self._bits: dict[tuple[str, datetime], bytes] = {}
+
+    def verify(self, credential: dict[str, Any], now: datetime | None = None) -> Verified:
+        """Verify ``credential`` completely, or raise naming the failed check."""
+        moment = now or datetime.now(UTC)
+        if not isinstance(credential, dict):
+            raise _fail(N_("a credential is a JSON object"))
+        # 1. Structure (VC Data Model 2.0 §4, Open Badges 3.0 §8).
+        contexts = credential.get("@context")
+        if not isinstance(contexts, list) or not contexts or contexts[0] != VC_CONTEXT:
+            raise _fail(N_("the first @context must be {context}"), context=VC_CONTEXT)
+        types = credential.get("type")
+        if not isinstance(types, list) or "VerifiableCredential" not in types:
+            raise _fail(N_("type must include {type}"), type="VerifiableCredential")
+        if "OpenBadgeCredential" not in types:
+            raise _fail(N_("type must include {type}"), type="OpenBadgeCredential")
+        if not isinstance(credential.get("credentialSubject"), dict):
+            raise _fail(N_("credentialSubject must be an object"))
+        issuer = _issuer_id(credential)
+        # 2. Proof and key: signed by a key of the issuer that was valid when it signed.
+        _document, config = _check_signature(credential, self.did_document, issuer, self._keys)
+        # 3. Validity period.
+        valid_from = (
+            _moment(credential["validFrom"], "validFrom") if "validFrom" in credential else None
+        )
+        valid_until = (
+            _moment(credential["validUntil"], "validUntil") if "validUntil" in credential else None
+        )
+        if valid_from is not None and moment < valid_from:
+            raise _fail(N_("not valid before {date} UTC"), date=f"{valid_from:%Y-%m-%d %H:%M}")
+        if valid_until is not None and moment >= valid_until:
+            raise _fail(N_("expired on {date}"), date=f"{valid_until:%Y-%m-%d}")
+        result = Verified(
+            credential_id=str(credential.get("id", "")),
+            issuer=issuer,
+            name=str(credential.get("name", "")),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            verification_method=str(config["verificationMethod"]),
+        )
+        # 4. Status (Bitstring Status List v1.0 §3.2): revoked or suspended?
+        entries = credential.get("credentialStatus", [])
+        for entry in entries if isinstance(entries, list) else [entries]:
+            self._check_status(entry, issuer, moment, result)
+        return result
+
+    def _status_bits(self, url: str, purpose: str, issuer: str, moment: datetime) -> bytes | None:
+        status_list = self.lists.get(url)
+        if status_list is None:
+            return None
+        key = (url, moment.replace(second=0, microsecond=0))
+        bits = self._bits.get(key)
+        if bits is not None:
+            return bits
+        try:
+            _check_signature(status_list, self.did_document, issuer, self._keys)
+        except CredentialVerificationError as exc:
+            raise _fail(
+                N_("the {purpose} status list does not verify: {detail}"),
+                purpose=purpose,
+                detail=str(exc),
+            ) from None
+        subject = status_list.get("credentialSubject", {})
+        if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
+            other = subject.get("statusPurpose") if isinstance(subject, dict) else None
+            raise _fail(
+                N_("the status list is for {other}, not {purpose}"),
+                other=str(other),
+                purpose=purpose,
+            )
+        if "validUntil" in status_list and moment >= _moment(
+            status_list["validUntil"], "validUntil"
+        ):
+            raise _fail(
+                N_("the {purpose} status list snapshot is out of date; fetch a newer one"),
+                purpose=purpose,
+            )
+        try:
+            bits = decode_list(str(subject.get("encodedList", "")))
+        except StatusListError as exc:
+            raise _fail(
+                N_("{purpose} status list: {detail}"), purpose=purpose, detail=str(exc)
+            ) from None
+        self._bits[key] = bits
+        return bits
+
+    def _check_status(self, entry: Any, issuer: str, moment: datetime, result: Verified) -> None:
+        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+            raise _fail(N_("credentialStatus entries must be BitstringStatusListEntry objects"))
+        purpose = str(entry.get("statusPurpose"))
+        bits = self._status_bits(str(entry.get("statusListCredential")), purpose, issuer, moment)
+        if bits is None:
+            result.status_unchecked.append(purpose)
+            return
+        try:
+            index = int(str(entry.get("statusListIndex")))
+        except ValueError:
+            raise _fail(N_("statusListIndex is not an integer")) from None
+        try:
+            flagged = is_set(bits, index)
+        except StatusListError as exc:
+            raise _fail(
+                N_("{purpose} status list: {detail}"), purpose=purpose, detail=str(exc)
+            ) from None
+        if flagged:
+            if purpose == "revocation":
+                raise _fail(N_("the credential has been revoked"))
+            raise _fail(N_("the credential has been suspended"))
+        result.status_checked.append(purpose)
+
+
 def verify(
     credential: dict[str, Any],
     *,
@@ -150,102 +282,5 @@ def verify(
     status_lists: list[dict[str, Any]] | None = None,
     now: datetime | None = None,
 ) -> Verified:
-    """Verify ``credential`` completely, or raise naming the failed check."""
-    moment = now or datetime.now(UTC)
-    if not isinstance(credential, dict):
-        raise _fail(N_("a credential is a JSON object"))
-    # 1. Structure (VC Data Model 2.0 §4, Open Badges 3.0 §8).
-    contexts = credential.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != VC_CONTEXT:
-        raise _fail(N_("the first @context must be {context}"), context=VC_CONTEXT)
-    types = credential.get("type")
-    if not isinstance(types, list) or "VerifiableCredential" not in types:
-        raise _fail(N_("type must include {type}"), type="VerifiableCredential")
-    if "OpenBadgeCredential" not in types:
-        raise _fail(N_("type must include {type}"), type="OpenBadgeCredential")
-    subject = credential.get("credentialSubject")
-    if not isinstance(subject, dict):
-        raise _fail(N_("credentialSubject must be an object"))
-    issuer = _issuer_id(credential)
-    # 2. Proof and key: signed by a key of the issuer that was valid when it signed.
-    _document, config = _check_signature(credential, did_document, issuer)
-    # 3. Validity period.
-    valid_from = (
-        _moment(credential["validFrom"], "validFrom") if "validFrom" in credential else None
-    )
-    valid_until = (
-        _moment(credential["validUntil"], "validUntil") if "validUntil" in credential else None
-    )
-    if valid_from is not None and moment < valid_from:
-        raise _fail(N_("not valid before {date} UTC"), date=f"{valid_from:%Y-%m-%d %H:%M}")
-    if valid_until is not None and moment >= valid_until:
-        raise _fail(N_("expired on {date}"), date=f"{valid_until:%Y-%m-%d}")
-    result = Verified(
-        credential_id=str(credential.get("id", "")),
-        issuer=issuer,
-        name=str(credential.get("name", "")),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        verification_method=str(config["verificationMethod"]),
-    )
-    # 4. Status (Bitstring Status List v1.0 §3.2): revoked or suspended?
-    entries = credential.get("credentialStatus", [])
-    entries = entries if isinstance(entries, list) else [entries]
-    lists = {str(s.get("id")): s for s in status_lists or [] if isinstance(s, dict)}
-    for entry in entries:
-        _check_status(entry, lists, did_document, issuer, moment, result)
-    return result
-
-
-def _check_status(
-    entry: Any,
-    lists: dict[str, dict[str, Any]],
-    did_document: dict[str, Any],
-    issuer: str,
-    moment: datetime,
-    result: Verified,
-) -> None:
-    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
-        raise _fail(N_("credentialStatus entries must be BitstringStatusListEntry objects"))
-    purpose = str(entry.get("statusPurpose"))
-    list_url = str(entry.get("statusListCredential"))
-    status_list = lists.get(list_url)
-    if status_list is None:
-        result.status_unchecked.append(purpose)
-        return
-    try:
-        index = int(str(entry.get("statusListIndex")))
-    except ValueError:
-        raise _fail(N_("statusListIndex is not an integer")) from None
-    try:
-        _check_signature(status_list, did_document, issuer)
-    except CredentialVerificationError as exc:
-        raise _fail(
-            N_("the {purpose} status list does not verify: {detail}"),
-            purpose=purpose,
-            detail=str(exc),
-        ) from None
-    subject = status_list.get("credentialSubject", {})
-    if subject.get("statusPurpose") != purpose:
-        raise _fail(
-            N_("the status list is for {other}, not {purpose}"),
-            other=str(subject.get("statusPurpose")),
-            purpose=purpose,
-        )
-    if "validUntil" in status_list and moment >= _moment(status_list["validUntil"], "validUntil"):
-        raise _fail(
-            N_("the {purpose} status list snapshot is out of date; fetch a newer one"),
-            purpose=purpose,
-        )
-    try:
-        bits = decode_list(str(subject.get("encodedList", "")))
-        flagged = is_set(bits, index)
-    except StatusListError as exc:
-        raise _fail(
-            N_("{purpose} status list: {detail}"), purpose=purpose, detail=str(exc)
-        ) from None
-    if flagged:
-        if purpose == "revocation":
-            raise _fail(N_("the credential has been revoked"))
-        raise _fail(N_("the credential has been suspended"))
-    result.status_checked.append(purpose)
+    """Verify one credential completely, or raise naming the failed check."""
+    return Verifier(did_document, status_lists).verify(credential, now)

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,10 @@ class Keyring:
     def rotate(self, *, now: datetime | None = None) -> KeyInfo:
         """Retire the active key now and make a new active key."""
         moment = now or datetime.now(UTC)
+        if moment.microsecond:
+            # Proofs and retirements are written to the second: retiring at the start of this
+            # second would refuse what the old key signed earlier in it, so retire at the next.
+            moment = moment.replace(microsecond=0) + timedelta(seconds=1)
         self._load_private(self.active)  # prove the passphrase before changing anything
         new = _new_key(self.directory, self._passphrase, moment)
         keys = [

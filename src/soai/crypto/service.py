@@ -17,6 +17,11 @@ def keyring(settings: Settings) -> Keyring:
     return open_keyring(settings.home / KEYS_DIR, settings.signing_passphrase())
 
 
+def public_keys(settings: Settings) -> list[KeyInfo]:
+    """Every key's public facts, read without the passphrase (verifying needs no secret)."""
+    return Keyring(settings.home / KEYS_DIR, b"").keys
+
+
 def has_keyring(settings: Settings) -> bool:
     return (settings.home / KEYS_DIR / "keyring.json").is_file()
 
@@ -31,4 +36,4 @@ def rotate(settings: Settings, *, now: datetime | None = None) -> KeyInfo:
 
 
 def did_document(settings: Settings, issuer_did: str) -> dict[str, Any]:
-    return did.document(issuer_did, keyring(settings).keys)
+    return did.document(issuer_did, public_keys(settings))

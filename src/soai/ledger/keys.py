@@ -20,7 +20,7 @@ def signer(settings: Settings) -> Signer:
 
 def vkeys(settings: Settings) -> list[str]:
     """Verifier keys of every key the log was ever signed with (active key first)."""
-    keyring = crypto.keyring(settings)
+    keys = crypto.public_keys(settings)
     name = origin(settings)
-    ordered = [keyring.active, *[k for k in keyring.keys if k.retired is not None]]
+    ordered = [k for k in keys if k.retired is None] + [k for k in keys if k.retired is not None]
     return [note.vkey(name, key.public_key) for key in ordered]

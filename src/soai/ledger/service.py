@@ -12,32 +12,37 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from soai.crypto.jcs import CanonicalizationError, canonicalize
 from soai.crypto.keyring import Signer
-from soai.db import utcnow
+from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import merkle, note
 from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
 from soai.ledger.schemas import ConsistencyProof, InclusionProof
 
+ENTRIES = cast(Table, LedgerEntry.__table__)
+NODES = cast(Table, LedgerNode.__table__)
 KIND = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 HEAD_ID = 1
 
 Event = tuple[str, dict[str, Any]]
 
 
+def event_value(kind: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """One ledger entry as JSON: its type, when it was recorded, and its data."""
+    return {"type": kind, "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data}
+
+
 def event_body(kind: str, data: dict[str, Any], at: datetime) -> bytes:
     """The canonical bytes of one ledger entry."""
-    return canonicalize(
-        {"type": kind, "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data}
-    )
+    return canonicalize(event_value(kind, data, at))
 
 
 def node_reader(session: Session) -> Callable[[int, int], bytes]:
@@ -65,7 +70,12 @@ def node_reader(session: Session) -> Callable[[int, int], bytes]:
     return get
 
 
-def _lock_head(session: Session) -> LedgerHead:
+def lock_head(session: Session) -> LedgerHead:
+    """Lock the ledger head for this transaction (appenders queue here); returns it.
+
+    A use case that stamps times into its entries locks first, so that positions and times
+    grow together.
+    """
     locked = select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update()
     head = session.scalar(locked)
     if head is None:  # the migration creates it; a restored empty schema may not have it
@@ -92,32 +102,40 @@ def append_many(session: Session, events: Sequence[Event]) -> list[int]:
             raise InvalidInput(N_("Ledger event data must be a JSON object."), field="data")
     if not events:
         return []
-    head = _lock_head(session)
-    start = head.size
+    lock_head(session)  # before the time is taken: later positions never carry earlier times
     now = utcnow()
     try:
-        bodies = [event_body(kind, data, now) for kind, data in events]
+        bodies = [(kind, event_body(kind, data, now)) for kind, data in events]
     except CanonicalizationError as exc:  # NaN, infinity, an integer beyond 2^53, a set ...
         raise InvalidInput(N_("Ledger event data must be a JSON object."), field="data") from exc
-    leaf_hashes = [merkle.leaf_hash(body) for body in bodies]
+    return append_bodies(session, bodies, at=now)
+
+
+def append_bodies(
+    session: Session, bodies: Sequence[tuple[str, bytes]], *, at: datetime
+) -> list[int]:
+    """Append entries already in canonical form (kind, JCS bytes); the hot path of bulk work.
+
+    Callers build the bytes with :func:`event_body` or a :class:`~soai.crypto.jcs.
+    CanonicalTemplate` of it.
+    """
+    if not bodies:
+        return []
+    head = lock_head(session)
+    start = head.size
+    leaf_hashes = [merkle.leaf_hash(body) for _kind, body in bodies]
     nodes = merkle.new_nodes(start, leaf_hashes, node_reader(session))
-    session.execute(
-        insert(LedgerEntry),
-        [
-            {"position": start + i, "kind": kind, "body": body.decode("utf-8"), "created_at": now}
-            for i, ((kind, _data), body) in enumerate(zip(events, bodies, strict=True))
-        ],
+    connection = session.connection()
+    insert_rows(
+        connection,
+        ENTRIES,
+        ("position", "kind", "body", "created_at"),
+        [(start + i, kind, body.decode("utf-8"), at) for i, (kind, body) in enumerate(bodies)],
     )
-    session.execute(
-        insert(LedgerNode),
-        [
-            {"level": level, "position": position, "hash": digest}
-            for level, position, digest in nodes
-        ],
-    )
-    head.size = start + len(events)
-    head.updated_at = now
-    return list(range(start, start + len(events)))
+    insert_rows(connection, NODES, ("level", "position", "hash"), nodes)
+    head.size = start + len(bodies)
+    head.updated_at = at
+    return list(range(start, start + len(bodies)))
 
 
 def append(session: Session, *, kind: str, data: dict[str, Any]) -> int:

@@ -1,0 +1,139 @@
+"""Credential issuance and verification against raw Ed25519, measured in one run.
+
+Targets (trust-layer issue): issuing — canonicalise, sign, allocate a status index, persist
+and log in the ledger — at ≥ 70 % of the raw Ed25519 signing throughput of ``cryptography``;
+verifying at ≥ 70 % of raw Ed25519 verification; 500,250 credentials in one bulk job with a
+progress bar and < 1 GiB of memory.
+
+    .venv/bin/python benchmarks/bench_credentials.py                # SQLite, ratios
+    .venv/bin/python benchmarks/bench_credentials.py --bulk 500250  # plus the bulk job
+    .venv/bin/python benchmarks/bench_credentials.py --database-url postgresql+psycopg://…
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import machine, make_instance, peak_rss_mib, rate  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn  # noqa: E402
+
+from soai import db  # noqa: E402
+from soai.credentials import bulk, revocation, service  # noqa: E402
+from soai.credentials.verify import Verifier  # noqa: E402
+from soai.crypto import service as crypto  # noqa: E402
+from soai.db import transaction  # noqa: E402
+from soai.jobs.runner import JobContext  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2_000, help="credentials per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--bulk", type=int, default=0, help="also run a bulk job of N credentials")
+    args = parser.parse_args()
+
+    settings = make_instance(args.database_url)
+    sessions = db.session_factory(db.get_engine(settings.resolved_database_url))
+    issuer = service.issuer_for(settings)
+    print(f"machine: {machine()}; database: {db.describe(settings.resolved_database_url)}")
+
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = os.urandom(64)
+    signature = key.sign(message)
+    n = args.count
+    counter = iter(range(10**9))
+
+    def raw_sign() -> None:
+        for _ in range(n):
+            key.sign(message)
+
+    def issue() -> None:
+        emails = [f"candidate{next(counter)}@example.org" for _ in range(n)]
+        with transaction(sessions, write=True) as session:
+            service.issue_many(session, issuer=issuer, achievement_key="ceasai-fundamentals",
+                               emails=emails)
+
+    issue()  # warm up: template, status list, caches
+    sign_rates, issue_rates = [], []
+    for _ in range(args.rounds):  # interleaved, so both see the same machine load
+        sign_rates.append(rate(n, raw_sign, repeats=1)[0])
+        issue_rates.append(rate(n, issue, repeats=1)[0])
+    sign_median = sorted(sign_rates)[len(sign_rates) // 2]
+    issue_median = sorted(issue_rates)[len(issue_rates) // 2]
+    print(f"raw Ed25519 sign:      {sign_median:10,.0f} /s  (median of {args.rounds})")
+    print(f"issue credential:      {issue_median:10,.0f} /s  (canonicalise + sign + status "
+          "index + persist + ledger)")
+    print(f"issuing / raw signing: {issue_median / sign_median:10.0%}   target >= 70%")
+
+    with transaction(sessions) as session:
+        from soai.credentials.models import IssuedCredential
+        from sqlalchemy import select
+
+        records = session.scalars(select(IssuedCredential).limit(n)).all()
+        credentials = [service.rebuild(session, record=r, domain=issuer.domain) for r in records]
+        status = [revocation.status_list_credential(session, issuer=issuer, list_id=1,
+                                                    purpose=p)
+                  for p in ("revocation", "suspension")]
+    did_document = crypto.did_document(settings, issuer.did)
+
+    def raw_verify() -> None:
+        for _ in range(len(credentials)):
+            public.verify(signature, message)
+
+    def verify_all() -> None:
+        verifier = Verifier(did_document, status)
+        for credential in credentials:
+            verifier.verify(credential)
+
+    verify_rates, raw_rates = [], []
+    for _ in range(args.rounds):
+        raw_rates.append(rate(len(credentials), raw_verify, repeats=1)[0])
+        verify_rates.append(rate(len(credentials), verify_all, repeats=1)[0])
+    raw_median = sorted(raw_rates)[len(raw_rates) // 2]
+    verify_median = sorted(verify_rates)[len(verify_rates) // 2]
+    print(f"raw Ed25519 verify:    {raw_median:10,.0f} /s")
+    print(f"verify credential:     {verify_median:10,.0f} /s  (structure, proof, key validity, "
+          "dates, revocation + suspension)")
+    print(f"verifying / raw:       {verify_median / raw_median:10.0%}   target >= 70%")
+
+    if args.bulk:
+        run_bulk(settings, sessions, args.bulk)
+
+
+def run_bulk(settings: object, sessions: object, total: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="soai-bulk-"))
+    source = folder / "emails.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email"])
+        for i in range(total):
+            writer.writerow([f"giveaway{i}@example.org"])
+    before = peak_rss_mib()
+    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn()) as progress:
+        task = progress.add_task("bulk issuance", total=total)
+        ctx = JobContext(job_id="bench", sessions=sessions, home=settings.home,  # type: ignore[attr-defined,arg-type]
+                         on_progress=lambda done, _t, _m: progress.update(task, completed=done),
+                         min_interval=1e9)
+        started = time.perf_counter()
+        result = bulk.run(settings, ctx, source=source, achievement_key="watchdog-analyst",  # type: ignore[arg-type]
+                          valid_until=None, output=None, issued_by=None)
+        elapsed = time.perf_counter() - started
+    print(f"bulk job: {result['issued']:,} credentials in {elapsed:,.0f} s "
+          f"({result['issued'] / elapsed:,.0f} /s); peak memory {peak_rss_mib():,.0f} MiB "
+          f"(before the job {before:,.0f} MiB)   target < 1024 MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Test factories of the ledger: events appended in write transactions, checkpoints, raw SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from soai.db import transaction
+from soai.ledger import keys, service
+from soai.ledger.models import LedgerCheckpoint, LedgerEntry
+from soai.settings import Settings
+
+KIND = "test.event"
+
+
+def append(sessions: sessionmaker[Session], *batches: int, kind: str = KIND) -> list[int]:
+    """Append one write transaction per batch; event data ``{"n": position}``."""
+    positions: list[int] = []
+    for count in batches:
+        with transaction(sessions, write=True) as session:
+            start = service.size(session)
+            positions += service.append_many(
+                session, [(kind, {"n": start + i}) for i in range(count)]
+            )
+    return positions
+
+
+def sign(settings: Settings, sessions: sessionmaker[Session]) -> LedgerCheckpoint:
+    """Sign a checkpoint of the whole ledger now, as `soai ledger checkpoint` does."""
+    with transaction(sessions, write=True) as session:
+        return service.checkpoint(
+            session, signer=keys.signer(settings), origin=keys.origin(settings)
+        )
+
+
+def proof_at_latest(settings: Settings, sessions: sessionmaker[Session], position: int) -> Any:
+    with transaction(sessions, write=True) as session:
+        return service.proof_at_latest(
+            session,
+            position=position,
+            signer=lambda: keys.signer(settings),
+            origin=keys.origin(settings),
+        )
+
+
+def counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
+    """(head size, stored entries, stored checkpoints)."""
+    with transaction(sessions) as session:
+        return (
+            service.size(session),
+            session.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+            session.scalar(select(func.count()).select_from(LedgerCheckpoint)) or 0,
+        )
+
+
+def execute(sessions: sessionmaker[Session], sql: str, **params: Any) -> int:
+    """Run raw SQL as someone with database access would (tampering); returns rows changed."""
+    with transaction(sessions) as session:
+        return session.execute(text(sql), params).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def empty_ledger(sessions: sessionmaker[Session]) -> None:
+    """Drop every entry, node and checkpoint and reset the head to 0 (a fresh ledger)."""
+    for statement in (
+        "DELETE FROM ledger_entries",
+        "DELETE FROM ledger_nodes",
+        "DELETE FROM ledger_checkpoints",
+    ):
+        execute(sessions, statement)
+    if not execute(sessions, "UPDATE ledger_head SET size = 0 WHERE id = 1"):
+        execute(
+            sessions,
+            "INSERT INTO ledger_head (id, size, updated_at) VALUES (1, 0, CURRENT_TIMESTAMP)",
+        )
