@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import machine, make_instance, peak_rss_mib, rate  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn  # noqa: E402
+from common import machine, make_instance, peak_rss_mib, rate
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from soai import db  # noqa: E402
-from soai.credentials import bulk, revocation, service  # noqa: E402
-from soai.credentials.verify import Verifier  # noqa: E402
-from soai.crypto import service as crypto  # noqa: E402
-from soai.db import transaction  # noqa: E402
-from soai.jobs.runner import JobContext  # noqa: E402
+from soai import db
+from soai.credentials import bulk, revocation, service
+from soai.credentials.verify import Verifier
+from soai.crypto import service as crypto
+from soai.db import transaction
+from soai.jobs.runner import JobContext
 
 
 def main() -> None:
@@ -61,8 +61,9 @@ def main() -> None:
     def issue() -> None:
         emails = [f"candidate{next(counter)}@example.org" for _ in range(n)]
         with transaction(sessions, write=True) as session:
-            service.issue_many(session, issuer=issuer, achievement_key="ceasai-fundamentals",
-                               emails=emails)
+            service.issue_many(
+                session, issuer=issuer, achievement_key="ceasai-fundamentals", emails=emails
+            )
 
     issue()  # warm up: template, status list, caches
     sign_rates, issue_rates = [], []
@@ -72,19 +73,23 @@ def main() -> None:
     sign_median = sorted(sign_rates)[len(sign_rates) // 2]
     issue_median = sorted(issue_rates)[len(issue_rates) // 2]
     print(f"raw Ed25519 sign:      {sign_median:10,.0f} /s  (median of {args.rounds})")
-    print(f"issue credential:      {issue_median:10,.0f} /s  (canonicalise + sign + status "
-          "index + persist + ledger)")
+    print(
+        f"issue credential:      {issue_median:10,.0f} /s  (canonicalise + sign + status "
+        "index + persist + ledger)"
+    )
     print(f"issuing / raw signing: {issue_median / sign_median:10.0%}   target >= 70%")
 
     with transaction(sessions) as session:
-        from soai.credentials.models import IssuedCredential
         from sqlalchemy import select
+
+        from soai.credentials.models import IssuedCredential
 
         records = session.scalars(select(IssuedCredential).limit(n)).all()
         credentials = [service.rebuild(session, record=r, domain=issuer.domain) for r in records]
-        status = [revocation.status_list_credential(session, issuer=issuer, list_id=1,
-                                                    purpose=p)
-                  for p in ("revocation", "suspension")]
+        status = [
+            revocation.status_list_credential(session, issuer=issuer, list_id=1, purpose=p)
+            for p in ("revocation", "suspension")
+        ]
     did_document = crypto.did_document(settings, issuer.did)
 
     def raw_verify() -> None:
@@ -103,8 +108,10 @@ def main() -> None:
     raw_median = sorted(raw_rates)[len(raw_rates) // 2]
     verify_median = sorted(verify_rates)[len(verify_rates) // 2]
     print(f"raw Ed25519 verify:    {raw_median:10,.0f} /s")
-    print(f"verify credential:     {verify_median:10,.0f} /s  (structure, proof, key validity, "
-          "dates, revocation + suspension)")
+    print(
+        f"verify credential:     {verify_median:10,.0f} /s  (structure, proof, key validity, "
+        "dates, revocation + suspension)"
+    )
     print(f"verifying / raw:       {verify_median / raw_median:10.0%}   target >= 70%")
 
     if args.bulk:
@@ -120,19 +127,33 @@ def run_bulk(settings: object, sessions: object, total: int) -> None:
         for i in range(total):
             writer.writerow([f"giveaway{i}@example.org"])
     before = peak_rss_mib()
-    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn()) as progress:
+    with Progress(
+        *Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as progress:
         task = progress.add_task("bulk issuance", total=total)
-        ctx = JobContext(job_id="bench", sessions=sessions, home=settings.home,  # type: ignore[attr-defined,arg-type]
-                         on_progress=lambda done, _t, _m: progress.update(task, completed=done),
-                         min_interval=1e9)
+        ctx = JobContext(
+            job_id="bench",
+            sessions=sessions,
+            home=settings.home,  # type: ignore[attr-defined,arg-type]
+            on_progress=lambda done, _t, _m: progress.update(task, completed=done),
+            min_interval=1e9,
+        )
         started = time.perf_counter()
-        result = bulk.run(settings, ctx, source=source, achievement_key="watchdog-analyst",  # type: ignore[arg-type]
-                          valid_until=None, output=None, issued_by=None)
+        result = bulk.run(
+            settings,
+            ctx,
+            source=source,
+            achievement_key="watchdog-analyst",  # type: ignore[arg-type]
+            valid_until=None,
+            output=None,
+            issued_by=None,
+        )
         elapsed = time.perf_counter() - started
-    print(f"bulk job: {result['issued']:,} credentials in {elapsed:,.0f} s "
-          f"({result['issued'] / elapsed:,.0f} /s); peak memory {peak_rss_mib():,.0f} MiB "
-          f"(before the job {before:,.0f} MiB)   target < 1024 MiB")
+    print(
+        f"bulk job: {result['issued']:,} credentials in {elapsed:,.0f} s "
+        f"({result['issued'] / elapsed:,.0f} /s); peak memory {peak_rss_mib():,.0f} MiB "
+        f"(before the job {before:,.0f} MiB)   target < 1024 MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -45,4 +45,6 @@ def peak_rss_mib() -> float:
 
 
 def machine() -> str:
-    return f"{os.cpu_count()} cores, Python {'.'.join(map(str, __import__('sys').version_info[:3]))}"
+    return (
+        f"{os.cpu_count()} cores, Python {'.'.join(map(str, __import__('sys').version_info[:3]))}"
+    )

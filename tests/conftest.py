@@ -76,6 +76,9 @@ def postgres_database(worker_id_safe: str) -> Iterator[str]:
 
 
 def _empty_postgres(engine: Engine) -> None:
+    from soai.ledger.tiles import forget_cache
+
+    forget_cache()  # full ledger tiles are cached per database URL, which the next test reuses
     tables = ", ".join(f'"{t.name}"' for t in target_metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

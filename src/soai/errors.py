@@ -94,6 +94,11 @@ class InstanceNotInitialised(SoaiError):
     hint = "Run `soai init` (or `soai demo`) first."
 
 
+class SchemaOutdated(InstanceNotInitialised):
+    code = "schema_outdated"
+    hint = "Run `soai db upgrade` (back up the database first), or `soai init` for a new instance."
+
+
 GENERIC_MESSAGES = {
     "internal": N_("Something went wrong on our side. The error has been logged."),
 }

@@ -92,4 +92,4 @@ def ledger_events(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
         rows = session.execute(
             select(LedgerEntry.kind, LedgerEntry.body).order_by(LedgerEntry.position)
         )
-        return [(kind, body) for kind, body in rows]
+        return [(kind, bytes(body).decode("utf-8")) for kind, body in rows]

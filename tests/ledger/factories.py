@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
-from soai.ledger import keys, service
+from soai.ledger import keys, service, tiles
 from soai.ledger.models import LedgerCheckpoint, LedgerEntry
 from soai.settings import Settings
 
@@ -63,9 +63,10 @@ def execute(sessions: sessionmaker[Session], sql: str, **params: Any) -> int:
 
 def empty_ledger(sessions: sessionmaker[Session]) -> None:
     """Drop every entry, node and checkpoint and reset the head to 0 (a fresh ledger)."""
+    tiles.forget_cache()
     for statement in (
         "DELETE FROM ledger_entries",
-        "DELETE FROM ledger_nodes",
+        "DELETE FROM ledger_tiles",
         "DELETE FROM ledger_checkpoints",
     ):
         execute(sessions, statement)
@@ -74,3 +75,21 @@ def empty_ledger(sessions: sessionmaker[Session]) -> None:
             sessions,
             "INSERT INTO ledger_head (id, size, updated_at) VALUES (1, 0, CURRENT_TIMESTAMP)",
         )
+
+
+def set_node(sessions: sessionmaker[Session], level: int, position: int, digest: bytes) -> None:
+    """Overwrite one stored node hash in its tile (tampering, for audit tests)."""
+    tile, offset = position // tiles.WIDTH, (position % tiles.WIDTH) * tiles.HASH
+    with transaction(sessions) as session:
+        data = bytes(
+            session.execute(
+                text("SELECT hashes FROM ledger_tiles WHERE level = :l AND tile = :t"),
+                {"l": level, "t": tile},
+            ).scalar_one()
+        )
+        assert len(data) >= offset + tiles.HASH, f"no node {level}/{position}"
+        session.execute(
+            text("UPDATE ledger_tiles SET hashes = :h WHERE level = :l AND tile = :t"),
+            {"h": data[:offset] + digest + data[offset + tiles.HASH :], "l": level, "t": tile},
+        )
+    tiles.forget_cache()

@@ -19,7 +19,7 @@ from soai.ledger.models import LedgerCheckpoint, LedgerEntry
 from soai.ledger.schemas import AuditReport
 from soai.ledger.verify import verify
 from soai.settings import Settings
-from tests.ledger.factories import append, execute, proof_at_latest, sign
+from tests.ledger.factories import append, execute, proof_at_latest, set_node, sign
 
 
 @pytest.fixture
@@ -42,15 +42,15 @@ def _where(report: AuditReport) -> list[str]:
     return [problem.where for problem in report.problems]
 
 
-def _body(sessions: sessionmaker[Session], position: int) -> str:
+def _body(sessions: sessionmaker[Session], position: int) -> bytes:
     with transaction(sessions) as session:
         found = session.get(LedgerEntry, position)
         assert found is not None
         return found.body
 
 
-def _altered(body: str) -> str:
-    return body.replace('"n":', '"n":1', 1)  # {"n":4} becomes {"n":14}, still canonical JSON
+def _altered(body: bytes) -> bytes:
+    return body.replace(b'"n":', b'"n":1', 1)  # {"n":4} becomes {"n":14}, still canonical JSON
 
 
 def test_an_untouched_ledger_has_no_problems(
@@ -81,12 +81,7 @@ def test_an_altered_entry_is_named(
 def test_an_altered_node_is_named(
     instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
 ) -> None:
-    changed = execute(
-        sessions,
-        "UPDATE ledger_nodes SET hash = :h WHERE level = 2 AND position = 1",
-        h=bytes(32),
-    )
-    assert changed == 1
+    set_node(sessions, 2, 1, bytes(32))
     report = _audit(instance, sessions)
     assert [(p.what, p.where) for p in report.problems] == [("node", "node 2/1")]
     assert report.problems[0].detail == "differs from the hash of its children: altered"
@@ -149,15 +144,9 @@ def test_rewritten_history_is_caught_by_the_signed_checkpoints(
     )
     with transaction(sessions) as session:
         bodies = session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.position))
-        nodes = merkle.compute_all([merkle.leaf_hash(b.encode("utf-8")) for b in bodies])
+        nodes = merkle.compute_all([merkle.leaf_hash(b) for b in bodies])
     for (level, position), digest in nodes.items():
-        execute(
-            sessions,
-            "UPDATE ledger_nodes SET hash = :h WHERE level = :l AND position = :p",
-            h=digest,
-            l=level,
-            p=position,
-        )
+        set_node(sessions, level, position, digest)
     report = _audit(instance, sessions)
     # The checkpoint of size 3 does not cover entry 4 and still holds; the later ones do not.
     assert _where(report) == [

@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto import service as crypto
+from soai.db import transaction
 from soai.ledger import keys, note
+from soai.ledger.models import LedgerEntry
 from soai.ledger.verify import verify
 from soai.settings import Settings
 from tests.ledger.factories import append, counts, execute, proof_at_latest
@@ -124,11 +126,12 @@ def test_operator_appends_signs_proves_and_audits(
     assert "0 ≤ old ≤ new ≤ 11" in _failed(run(instance, "ledger", "consistency", "9", "3"))
 
     assert "The ledger is intact." in _ok(run(instance, "ledger", "audit"))
+    with transaction(sessions) as session:
+        body = session.get(LedgerEntry, 7).body  # type: ignore[union-attr]
     execute(
         sessions,
-        "UPDATE ledger_entries SET body = replace(body, :was, :now) WHERE position = 7",
-        was='"n":7',
-        now='"n":70',
+        "UPDATE ledger_entries SET body = :now WHERE position = 7",
+        now=body.replace(b'"n":7', b'"n":70'),
     )
     assert "ALTERED entry 7:" in _failed(run(instance, "ledger", "audit"))
 

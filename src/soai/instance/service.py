@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from soai import db
 from soai.crypto import service as crypto
-from soai.errors import InstanceNotInitialised
+from soai.errors import InstanceNotInitialised, SchemaOutdated
 from soai.i18n.markers import N_
 from soai.profiles import service as profiles
 from soai.profiles.schema import Profile
@@ -81,7 +81,7 @@ def open_instance(settings: Settings) -> Engine:
     instance_engine = engine(settings)
     db.check_connection(instance_engine)
     if not db.is_migrated(instance_engine):
-        raise InstanceNotInitialised(
+        raise SchemaOutdated(
             N_("The database at {home} is not initialised or not up to date."), home=str(home)
         )
     return instance_engine

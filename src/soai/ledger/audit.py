@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soai.ledger import merkle, note
-from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead
 from soai.ledger.schemas import AuditProblem, AuditReport
+from soai.ledger.tiles import stored_nodes
 
 BATCH = 20_000
 
@@ -31,15 +32,8 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
     size = head.size if head else 0
 
     # 1. Entries: contiguous positions, each hashing to the stored leaf.
-    stored_leaves = {
-        position: digest
-        for position, digest in _rows(
-            session,
-            select(LedgerNode.position, LedgerNode.hash)
-            .where(LedgerNode.level == 0)
-            .order_by(LedgerNode.position),
-        )
-    }
+    nodes = list(stored_nodes(session))
+    stored_leaves = {position: digest for level, position, digest in nodes if level == 0}
     leaves: list[bytes] = []
     expected = 0
     for position, body in _rows(
@@ -51,7 +45,7 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
             )
             leaves.append(stored_leaves.get(expected, merkle.EMPTY_ROOT))
             expected += 1
-        digest = merkle.leaf_hash(body.encode("utf-8"))
+        digest = merkle.leaf_hash(bytes(body))
         if stored_leaves.get(position) != digest:
             problems.append(
                 AuditProblem(
@@ -74,12 +68,7 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
     # 2. Nodes: recompute every complete subtree from the entries.
     recomputed = merkle.compute_all(leaves)
     seen = 0
-    for level, position, digest in _rows(
-        session,
-        select(LedgerNode.level, LedgerNode.position, LedgerNode.hash).order_by(
-            LedgerNode.level, LedgerNode.position
-        ),
-    ):
+    for level, position, digest in nodes:
         seen += 1
         want = recomputed.get((level, position))
         if want is None:

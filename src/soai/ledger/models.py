@@ -1,36 +1,53 @@
 """Tables of the transparency ledger: entries, Merkle nodes, the head, signed checkpoints.
 
-Every complete subtree's hash is stored once (``ledger_nodes``: level 0 holds the leaf
-hashes), so a proof reads O(log n) rows and never recomputes the tree. ``ledger_head`` is the
+Every complete subtree's hash is stored once, in tiles of 256 hashes per level
+(``ledger_tiles``; level 0 holds the leaf hashes), so a proof reads O(log n) hashes and never
+recomputes the tree. ``ledger_head`` is the
 single row appenders lock, which keeps concurrent appends from forking the log.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from soai.db import Base, UTCDateTime, utcnow
 
 
 class LedgerEntry(Base):
+    """One entry: its type (for listing) and its exact canonical bytes (what is hashed).
+
+    The event's time is inside the body; nothing else is stored per entry, which keeps bulk
+    appends as cheap as a plain leaf table.
+    """
+
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_kind", "kind", "position"),)
 
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # INTEGER PRIMARY KEY on SQLite: the position is the rowid, no separate index.
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
     kind: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(Text, doc="the event as canonical JSON (RFC 8785)")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[bytes] = mapped_column(LargeBinary, doc="the event as canonical JSON (RFC 8785)")
+
+    @property
+    def event(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
 
 
-class LedgerNode(Base):
-    __tablename__ = "ledger_nodes"
+class LedgerTile(Base):
+    """256 consecutive node hashes of one tree level (see soai.ledger.tiles)."""
+
+    __tablename__ = "ledger_tiles"
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tile: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary, doc="up to 256 × 32 bytes")
 
 
 class LedgerHead(Base):

@@ -24,11 +24,11 @@ from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import merkle, note
-from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerNode
+from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead
 from soai.ledger.schemas import ConsistencyProof, InclusionProof
+from soai.ledger.tiles import TileStore
 
 ENTRIES = cast(Table, LedgerEntry.__table__)
-NODES = cast(Table, LedgerNode.__table__)
 KIND = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 HEAD_ID = 1
 
@@ -46,28 +46,28 @@ def event_body(kind: str, data: dict[str, Any], at: datetime) -> bytes:
 
 
 def node_reader(session: Session) -> Callable[[int, int], bytes]:
-    """Read stored complete-subtree hashes (cached for the life of one use case)."""
-    cache: dict[tuple[int, int], bytes] = {}
+    """Read stored complete-subtree hashes (see :mod:`soai.ledger.tiles`)."""
+    return TileStore(session).get
 
-    def get(level: int, position: int) -> bytes:
-        key = (level, position)
-        found = cache.get(key)
-        if found is None:
-            found = session.scalar(
-                select(LedgerNode.hash).where(
-                    LedgerNode.level == level, LedgerNode.position == position
-                )
-            )
-            if found is None:
-                raise NotFound(
-                    N_("The ledger has no node at level {level}, position {position}."),
-                    level=level,
-                    position=position,
-                )
-            cache[key] = found
-        return found
 
-    return get
+def _prefetched(
+    session: Session, plan: Callable[[Callable[[int, int], bytes]], object]
+) -> Callable[[int, int], bytes]:
+    """A reader with every node ``plan`` will ask for already loaded, in one query.
+
+    The nodes a proof reads depend only on sizes and positions, never on hash values, so a
+    dry run with placeholder hashes names them all.
+    """
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, position: int) -> bytes:
+        wanted.append((level, position))
+        return bytes(32)
+
+    plan(record)
+    store = TileStore(session)
+    store.prefetch(wanted)
+    return store.get
 
 
 def lock_head(session: Session) -> LedgerHead:
@@ -124,15 +124,15 @@ def append_bodies(
     head = lock_head(session)
     start = head.size
     leaf_hashes = [merkle.leaf_hash(body) for _kind, body in bodies]
-    nodes = merkle.new_nodes(start, leaf_hashes, node_reader(session))
-    connection = session.connection()
+    store = TileStore(session)
+    nodes = merkle.new_nodes(start, leaf_hashes, store.get)
     insert_rows(
-        connection,
+        session.connection(),
         ENTRIES,
-        ("position", "kind", "body", "created_at"),
-        [(start + i, kind, body.decode("utf-8"), at) for i, (kind, body) in enumerate(bodies)],
+        ("position", "kind", "body"),
+        [(start + i, kind, body) for i, (kind, body) in enumerate(bodies)],
     )
-    insert_rows(connection, NODES, ("level", "position", "hash"), nodes)
+    store.append(nodes)
     head.size = start + len(bodies)
     head.updated_at = at
     return list(range(start, start + len(bodies)))
@@ -186,6 +186,12 @@ def covering_checkpoint(session: Session, *, position: int) -> LedgerCheckpoint 
     return latest if latest is not None and latest.size > position else None
 
 
+def audit_path(session: Session, *, position: int, size: int) -> tuple[bytes, list[bytes]]:
+    """The leaf hash of ``position`` and its audit path in the tree of ``size`` (one query)."""
+    get = _prefetched(session, lambda g: (g(0, position), merkle.inclusion_path(position, size, g)))
+    return get(0, position), merkle.inclusion_path(position, size, get)
+
+
 def inclusion_proof(session: Session, *, position: int, at: LedgerCheckpoint) -> InclusionProof:
     """The proof that entry ``position`` is in the tree of checkpoint ``at``."""
     record = entry(session, position=position)
@@ -195,12 +201,11 @@ def inclusion_proof(session: Session, *, position: int, at: LedgerCheckpoint) ->
             size=at.size,
             position=position,
         )
-    get = node_reader(session)
-    path = merkle.inclusion_path(position, at.size, get)
+    leaf, path = audit_path(session, position=position, size=at.size)
     return InclusionProof(
         leaf_index=position,
         tree_size=at.size,
-        leaf_hash=get(0, position).hex(),
+        leaf_hash=leaf.hex(),
         audit_path=[h.hex() for h in path],
         checkpoint=at.note,
         entry=json.loads(record.body),
@@ -219,7 +224,10 @@ def consistency_proof(session: Session, *, old: int, new: int) -> ConsistencyPro
             old=old,
             new=new,
         )
-    get = node_reader(session)
+    get = _prefetched(
+        session,
+        lambda g: (merkle.root(old, g), merkle.root(new, g), merkle.consistency_path(old, new, g)),
+    )
     signed = session.scalar(select(LedgerCheckpoint.note).where(LedgerCheckpoint.size == new))
     return ConsistencyProof(
         size1=old,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +19,13 @@ from soai.web.state import app_state
 router = APIRouter()
 PUBLIC = [Depends(require(Permission.PUBLIC_READ))]
 RECENT = 20
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _proof(request: Request, position: int) -> InclusionProof:
@@ -46,7 +54,7 @@ def home(request: Request, position: int | None = None) -> Response:
         context = {
             "checkpoint": CheckpointOut.model_validate(latest) if latest else None,
             "size": size,
-            "recent": [(e.position, e.kind, e.created_at) for e in recent],
+            "recent": [(e.position, e.kind, _time(e.event.get("time"))) for e in recent],
             "vkeys": keys.vkeys(state.settings),
         }
     return render(request, "ledger/home.html", context)

@@ -1,0 +1,160 @@
+"""Where the Merkle tree's node hashes are kept: tiles of 256 hashes per level.
+
+Every complete subtree hash ``(level, position)`` is stored once, in the tile
+``(level, position // 256)`` at offset ``position % 256`` — the layout of C2SP tlog-tiles,
+one tile row per 256 nodes of a level, so an append of 10,000 entries writes a few dozen
+rows instead of 20,000. The log is append-only, so what a tile holds never changes — a tile
+only grows — and tiles are cached for the life of the process: a node past the cached end of
+its tile is read again. A proof's O(log n) nodes then rarely touch the database, and when
+they do it is one query.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from soai.db import insert_rows
+from soai.errors import NotFound
+from soai.i18n.markers import N_
+from soai.ledger.models import LedgerTile
+
+WIDTH = 256
+HASH = 32
+FULL = WIDTH * HASH
+TILES = cast(Table, LedgerTile.__table__)
+CACHE_TILES = 4_096  # 32 MiB of full tiles per database
+
+_cache: dict[str, OrderedDict[tuple[int, int], bytes]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cache() -> None:
+    """Drop every cached tile (after a database is emptied or restored under a running process)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cached(key: str, tile: tuple[int, int]) -> bytes | None:
+    with _cache_lock:
+        tiles = _cache.get(key)
+        if tiles is None or tile not in tiles:
+            return None
+        tiles.move_to_end(tile)
+        return tiles[tile]
+
+
+def _remember(key: str, tile: tuple[int, int], data: bytes) -> None:
+    with _cache_lock:
+        tiles = _cache.setdefault(key, OrderedDict())
+        if len(tiles.get(tile, b"")) > len(data):
+            return  # never replace a longer (newer) copy of the same prefix
+        tiles[tile] = data
+        tiles.move_to_end(tile)
+        while len(tiles) > CACHE_TILES:
+            tiles.popitem(last=False)
+
+
+class TileStore:
+    """Node hashes of the ledger as one use case sees them (its own reads are kept)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._key = str(session.get_bind().engine.url)
+        self._tiles: dict[tuple[int, int], bytes] = {}
+
+    def _load(self, wanted: Iterable[tuple[int, int, int]]) -> None:
+        """Make sure each (level, tile, length) is known at least up to ``length`` bytes."""
+        missing = []
+        for level, index, length in wanted:
+            tile = (level, index)
+            if len(self._tiles.get(tile, b"")) >= length:
+                continue
+            cached = _cached(self._key, tile)
+            if cached is not None and len(cached) >= length:
+                self._tiles[tile] = cached
+            else:
+                missing.append(tile)
+        if not missing:
+            return
+        condition = or_(*(and_(TILES.c.level == lv, TILES.c.tile == ix) for lv, ix in missing))
+        for level, index, data in self.session.execute(
+            select(TILES.c.level, TILES.c.tile, TILES.c.hashes).where(condition)
+        ):
+            self._tiles[(level, index)] = bytes(data)
+            _remember(self._key, (level, index), bytes(data))
+
+    def prefetch(self, nodes: Iterable[tuple[int, int]]) -> None:
+        """Read, in one query, every tile holding these (level, position) nodes."""
+        needed: dict[tuple[int, int], int] = {}
+        for level, position in nodes:
+            tile = (level, position // WIDTH)
+            needed[tile] = max(needed.get(tile, 0), (position % WIDTH + 1) * HASH)
+        self._load([(level, index, length) for (level, index), length in needed.items()])
+
+    def get(self, level: int, position: int) -> bytes:
+        tile = (level, position // WIDTH)
+        offset = (position % WIDTH) * HASH
+        if len(self._tiles.get(tile, b"")) < offset + HASH:
+            self._load([(level, position // WIDTH, offset + HASH)])
+        data = self._tiles.get(tile, b"")
+        if len(data) < offset + HASH:
+            raise NotFound(
+                N_("The ledger has no node at level {level}, position {position}."),
+                level=level,
+                position=position,
+            )
+        return data[offset : offset + HASH]
+
+    def append(self, nodes: list[tuple[int, int, bytes]]) -> None:
+        """Store new complete-subtree hashes (each continues its level without a gap)."""
+        grouped: dict[tuple[int, int], list[bytes]] = {}
+        first: dict[tuple[int, int], int] = {}
+        for level, position, digest in nodes:
+            tile = (level, position // WIDTH)
+            grouped.setdefault(tile, []).append(digest)
+            first.setdefault(tile, position % WIDTH)
+        new_rows = []
+        for tile, hashes in grouped.items():
+            added = b"".join(hashes)
+            if first[tile] == 0:
+                new_rows.append((tile[0], tile[1], added))
+                self._tiles[tile] = added
+                _remember(self._key, tile, added)
+                continue
+            self._load([(tile[0], tile[1], first[tile] * HASH)])
+            existing = self._tiles.get(tile, b"")
+            if len(existing) != first[tile] * HASH:
+                raise RuntimeError(
+                    f"ledger tile {tile} has {len(existing) // HASH} hashes, "
+                    f"expected {first[tile]}: the ledger is damaged (run an audit)"
+                )
+            data = existing + added
+            self.session.execute(
+                update(TILES)
+                .where(TILES.c.level == tile[0], TILES.c.tile == tile[1])
+                .values(hashes=data)
+            )
+            self._tiles[tile] = data
+            _remember(self._key, tile, data)
+        insert_rows(self.session.connection(), TILES, ("level", "tile", "hashes"), new_rows)
+
+
+def stored_nodes(session: Session) -> Iterator[tuple[int, int, bytes]]:
+    """Every stored (level, position, hash), level by level (for audits; reads everything)."""
+    rows = session.execute(
+        select(TILES.c.level, TILES.c.tile, TILES.c.hashes)
+        .order_by(TILES.c.level, TILES.c.tile)
+        .execution_options(yield_per=1_000)
+    )
+    for level, index, data in rows:
+        raw = bytes(data)
+        for offset in range(0, len(raw) - len(raw) % HASH, HASH):
+            yield level, index * WIDTH + offset // HASH, raw[offset : offset + HASH]
+        if len(raw) % HASH:
+            yield level, index * WIDTH + len(raw) // HASH, raw[len(raw) - len(raw) % HASH :]
