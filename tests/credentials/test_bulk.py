@@ -35,6 +35,7 @@ def run_bulk(
     source: Path,
     output: Path | None,
     on_progress: Any = None,
+    workers: int | None = 0,
 ) -> dict[str, Any]:
     with transaction(sessions) as session:
         job_id = jobs.enqueue(
@@ -55,6 +56,7 @@ def run_bulk(
         valid_until=None,
         output=output,
         issued_by=None,
+        workers=workers,
     )
 
 
@@ -139,3 +141,26 @@ def test_a_bad_address_anywhere_stops_the_run_before_anything_is_issued(
         in caught.value.render()
     )
     assert factories.counts(sessions) == (0, 0)  # no credential, no ledger entry
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_worker_processes_sign_while_the_job_stores(
+    instance: Settings,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)  # use the pipeline even for a small file
+    rows = [f"worker{i}@example.org" for i in range(4_100)]  # three batches, the last short
+    source = write_csv(tmp_path / "holders.csv", "email", rows)
+    output = tmp_path / "issued.jsonl"
+    result = run_bulk(instance, sessions, source, output, workers=2)
+    assert result["issued"] == 4_100
+    assert factories.counts(sessions) == (4_100, 4_100)
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4_100 and len({json.loads(line)["id"] for line in lines}) == 4_100
+    did = factories.did_document(instance)
+    for line in lines[::410]:
+        credential = json.loads(line)
+        soai_verify(credential, did_document=did)
+        independent.verify(credential, did, factories.status_lists(instance, sessions))

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from soai.credentials import document as doc
 from soai.credentials import proof as suite
+from soai.credentials import signing
 from soai.credentials.models import CredentialTemplate, IssuedCredential, StatusList
 from soai.credentials.status import MIN_SIZE
 from soai.crypto.did import method_id
 from soai.crypto.jcs import CanonicalTemplate, canonicalize
 from soai.crypto.keyring import Signer
-from soai.crypto.multibase import encode_base58btc
 from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
@@ -159,22 +159,23 @@ DOC_SLOTS = [
 
 
 @dataclass(frozen=True)
-class _Compiled:
-    """The canonical forms of one issuance batch, with places for each credential's values."""
+class Prepared:
+    """One batch ready to sign: its slots, its plan, and what storing it needs."""
 
-    document: CanonicalTemplate
-    secured: CanonicalTemplate
-    event: CanonicalTemplate
+    plan: signing.Plan
+    items: list[signing.Item]
+    template_id: str
+    achievement_key: str
+    valid_from: str
+    valid_until: str
+    created: str
+    method: str
+    lookups: list[str]
 
 
-def _compile(
-    shared: dict[str, Any],
-    config: dict[str, Any],
-    event: dict[str, Any],
-    *,
-    valid_from: str,
-    valid_until: str,
-) -> _Compiled:
+def _documents(
+    shared: dict[str, Any], config: dict[str, Any], *, valid_from: str, valid_until: str
+) -> tuple[CanonicalTemplate, CanonicalTemplate]:
     unsigned = doc.build(
         shared,
         credential_id=SLOT_ID,
@@ -194,20 +195,147 @@ def _compile(
         ],
     )
     secured = {**unsigned, "proof": {**config, "proofValue": SLOT_PROOF}}
-    return _Compiled(
-        document=CanonicalTemplate(unsigned, DOC_SLOTS),
-        secured=CanonicalTemplate(secured, [*DOC_SLOTS, SLOT_PROOF]),
-        event=CanonicalTemplate(event, [SLOT_ID, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX]),
+    return (
+        CanonicalTemplate(unsigned, DOC_SLOTS),
+        CanonicalTemplate(secured, [*DOC_SLOTS, SLOT_PROOF]),
     )
 
 
-def _uuid4(raw: bytes) -> str:
-    """A version-4 UUID URN from 16 random bytes (RFC 9562 §5.4)."""
-    value = bytearray(raw)
-    value[6] = (value[6] & 0x0F) | 0x40
-    value[8] = (value[8] & 0x3F) | 0x80
-    h = value.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def prepare(
+    session: Session,
+    *,
+    issuer: Issuer,
+    achievement_key: str,
+    emails: Sequence[str],
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    want_documents: bool = True,
+) -> Prepared:
+    """Check the input, allocate status slots and compile the batch's canonical forms."""
+    item = doc.achievement(achievement_key)
+    addresses = validate_emails(emails)
+    start = valid_from or utcnow()
+    end = valid_until or _years_later(start, item.validity_years)
+    if end <= start:
+        raise InvalidInput(N_("The credential would expire before it starts."), field="valid_until")
+    template_id, shared = _template(session, issuer, item)
+    slots = allocate(session, len(addresses))
+    created, from_text, until_text = iso(utcnow()), iso(start), iso(end)
+    config = suite.proof_config(shared, method=issuer.method, created=created)
+    document, secured = _documents(shared, config, valid_from=from_text, valid_until=until_text)
+    urls = {
+        list_id: (
+            doc.status_list_url(issuer.domain, list_id, "revocation"),
+            doc.status_list_url(issuer.domain, list_id, "suspension"),
+        )
+        for list_id in {list_id for list_id, _index in slots}
+    }
+    plan = signing.Plan(
+        private_key=issuer.signer.private_bytes(),
+        config_hash=hashlib.sha256(canonicalize(config)).digest(),
+        document=document,
+        secured=secured,
+        urls=urls,
+        want_documents=want_documents,
+    )
+    return Prepared(
+        plan=plan,
+        items=[
+            (email, list_id, index)
+            for email, (list_id, index) in zip(addresses, slots, strict=True)
+        ],
+        template_id=template_id,
+        achievement_key=item.key,
+        valid_from=from_text,
+        valid_until=until_text,
+        created=created,
+        method=issuer.method,
+        lookups=[subject_lookup(issuer.lookup_secret, email) for email in addresses],
+    )
+
+
+def persist(
+    session: Session, prepared: Prepared, signed: signing.Signed, *, issued_by: int | None
+) -> list[int]:
+    """Store a signed batch and log every credential in the ledger; returns ledger positions.
+
+    Run it in a write transaction.
+    """
+    ledger.lock_head(session)  # before the time is taken, as every ledger appender does
+    now = utcnow()
+    event = CanonicalTemplate(
+        ledger.event_value(
+            "credential.issued",
+            {
+                "credential": SLOT_ID,
+                "achievement": prepared.achievement_key,
+                "documentHash": SLOT_DIGEST,
+                "statusList": SLOT_LIST,
+                "statusIndex": SLOT_INDEX,
+                "validUntil": prepared.valid_until,
+            },
+            now,
+        ),
+        [SLOT_ID, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX],
+    )
+    render = event.render
+    positions = ledger.append_bodies(
+        session,
+        [
+            ("credential.issued", render([credential_id, digest, list_id, index]))
+            for credential_id, digest, (_email, list_id, index) in zip(
+                signed.credential_ids, signed.document_hashes, prepared.items, strict=True
+            )
+        ],
+        at=now,
+    )
+    template_id, key, start, end = (
+        prepared.template_id,
+        prepared.achievement_key,
+        prepared.valid_from,
+        prepared.valid_until,
+    )
+    created, method = prepared.created, prepared.method
+    insert_rows(
+        session.connection(),
+        CREDENTIALS,
+        ROW_COLUMNS,
+        [
+            (
+                credential_id,
+                template_id,
+                key,
+                identity,
+                salt,
+                lookup,
+                list_id,
+                index,
+                start,
+                end,
+                created,
+                method,
+                proof_value,
+                issued_by,
+                now,
+                position,
+            )
+            for credential_id, identity, salt, proof_value, lookup, (
+                _e,
+                list_id,
+                index,
+            ), position in zip(
+                signed.credential_ids,
+                signed.identities,
+                signed.salts,
+                signed.proof_values,
+                prepared.lookups,
+                prepared.items,
+                positions,
+                strict=True,
+            )
+        ],
+    )
+    return positions
 
 
 def issue_many(
@@ -221,107 +349,22 @@ def issue_many(
     issued_by: int | None = None,
     return_documents: bool = True,
 ) -> list[dict[str, Any]]:
-    """Issue one credential per address and log each in the ledger.
+    """Issue one credential per address and log each in the ledger (in this transaction).
 
-    Returns the signed credentials in order (none when ``return_documents`` is false: bulk
-    jobs that only store them skip building the JSON objects). The canonical form of every
-    credential comes from templates compiled once per batch, so the per-credential work is
-    little more than the Ed25519 signature itself.
+    Returns the signed credentials in order (none when ``return_documents`` is false).
     """
-    item = doc.achievement(achievement_key)
-    addresses = validate_emails(emails)
-    start = valid_from or utcnow()
-    end = valid_until or _years_later(start, item.validity_years)
-    if end <= start:
-        raise InvalidInput(N_("The credential would expire before it starts."), field="valid_until")
-    template_id, shared = _template(session, issuer, item)
-    slots = allocate(session, len(addresses))
-    ledger.lock_head(session)  # before the time is taken, as every ledger appender does
-    now = utcnow()
-    created, from_text, until_text = iso(now), iso(start), iso(end)
-    config = suite.proof_config(shared, method=issuer.method, created=created)
-    config_hash = hashlib.sha256(canonicalize(config)).digest()
-    event = ledger.event_value(
-        "credential.issued",
-        {
-            "credential": SLOT_ID,
-            "achievement": item.key,
-            "digest": SLOT_DIGEST,
-            "statusList": SLOT_LIST,
-            "statusIndex": SLOT_INDEX,
-            "validUntil": until_text,
-        },
-        now,
+    prepared = prepare(
+        session,
+        issuer=issuer,
+        achievement_key=achievement_key,
+        emails=emails,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        want_documents=return_documents,
     )
-    compiled = _compile(shared, config, event, valid_from=from_text, valid_until=until_text)
-    sign = issuer.signer.sign
-    sha256 = hashlib.sha256
-    randomness = os.urandom(32 * len(addresses))
-    urls: dict[int, tuple[str, str]] = {}
-    rows: list[tuple[Any, ...]] = []
-    bodies: list[tuple[str, bytes]] = []
-    secured_bodies: list[bytes] = []
-    for number, (email, (list_id, index)) in enumerate(zip(addresses, slots, strict=True)):
-        chunk = randomness[32 * number : 32 * number + 32]
-        credential_id = _uuid4(chunk[:16])
-        salt = chunk[16:].hex()
-        identity = "sha256$" + sha256((email + salt).encode("utf-8")).hexdigest()
-        if list_id not in urls:
-            urls[list_id] = (
-                doc.status_list_url(issuer.domain, list_id, "revocation"),
-                doc.status_list_url(issuer.domain, list_id, "suspension"),
-            )
-        revocation_url, suspension_url = urls[list_id]
-        position = str(index)
-        values: list[str | int] = [
-            credential_id,
-            identity,
-            salt,
-            f"{revocation_url}#{position}",
-            position,
-            revocation_url,
-            f"{suspension_url}#{position}",
-            position,
-            suspension_url,
-        ]
-        signature = sign(config_hash + sha256(compiled.document.render(values)).digest())
-        values.append(encode_base58btc(signature))
-        secured = compiled.secured.render(values)
-        if return_documents:
-            secured_bodies.append(secured)
-        bodies.append(
-            (
-                "credential.issued",
-                compiled.event.render([credential_id, sha256(secured).hexdigest(), list_id, index]),
-            )
-        )
-        rows.append(
-            (
-                credential_id,
-                template_id,
-                item.key,
-                identity,
-                salt,
-                subject_lookup(issuer.lookup_secret, email),
-                list_id,
-                index,
-                from_text,
-                until_text,
-                created,
-                issuer.method,
-                values[-1],
-                issued_by,
-                now,
-            )
-        )
-    positions = ledger.append_bodies(session, bodies, at=now)
-    insert_rows(
-        session.connection(),
-        CREDENTIALS,
-        ROW_COLUMNS,
-        [(*row, position) for row, position in zip(rows, positions, strict=True)],
-    )
-    return [json.loads(body) for body in secured_bodies]
+    signed = signing.sign_batch(prepared.plan, prepared.items, os.urandom(32 * len(prepared.items)))
+    persist(session, prepared, signed, issued_by=issued_by)
+    return [json.loads(body) for body in signed.secured]
 
 
 def issue(

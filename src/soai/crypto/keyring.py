@@ -88,6 +88,14 @@ class Signer:
         self._private = private
         self.sign = private.sign  # bound method: no extra call layer on the hot path
 
+    def private_bytes(self) -> bytes:
+        """The raw 32-byte key, for signing workers of this instance (never stored)."""
+        return self._private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
 
 def key_id(public_key: bytes, created: datetime) -> str:
     """A readable, unique key id: creation date and the start of the key's fingerprint."""

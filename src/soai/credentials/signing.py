@@ -1,0 +1,114 @@
+"""Signing a batch of credentials: the hot loop of issuance, free of database and web.
+
+Everything it needs travels in a picklable :class:`Plan`, so a batch can be signed in this
+process or in worker processes (bulk issuance uses every core: while workers sign the next
+batch, the job stores the last one). The canonical form of each credential comes from
+templates compiled once per batch (:class:`~soai.crypto.jcs.CanonicalTemplate`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from soai.crypto.jcs import CanonicalTemplate
+from soai.crypto.multibase import encode_base58btc
+
+Item = tuple[str, int, int]  # normalised e-mail, status list id, status index
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What signing one batch needs: the key, the compiled forms, the status-list URLs."""
+
+    private_key: bytes
+    config_hash: bytes
+    document: CanonicalTemplate
+    secured: CanonicalTemplate
+    urls: dict[int, tuple[str, str]]
+    want_documents: bool
+
+
+class Signed(NamedTuple):
+    """A signed batch, column by column (cheap to send back from a worker process)."""
+
+    credential_ids: list[str]
+    identities: list[str]
+    salts: list[str]
+    proof_values: list[str]
+    document_hashes: list[str]
+    secured: list[bytes]  # empty unless the plan wants the documents
+
+    @property
+    def size(self) -> int:
+        return len(self.credential_ids)
+
+
+_keys: dict[bytes, Ed25519PrivateKey] = {}
+
+
+def _uuid4(raw: bytes) -> str:
+    """A version-4 UUID URN from 16 random bytes (RFC 9562 §5.4)."""
+    value = bytearray(raw)
+    value[6] = (value[6] & 0x0F) | 0x40
+    value[8] = (value[8] & 0x3F) | 0x80
+    h = value.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def sign_batch(plan: Plan, items: list[Item], randomness: bytes) -> Signed:
+    """Sign one credential per item; ``randomness`` gives 32 random bytes per item."""
+    key = _keys.get(plan.private_key)
+    if key is None:
+        key = _keys[plan.private_key] = Ed25519PrivateKey.from_private_bytes(plan.private_key)
+    sign, sha256, config_hash = key.sign, hashlib.sha256, plan.config_hash
+    render_document, render_secured = plan.document.render, plan.secured.render
+    out = Signed([], [], [], [], [], [])
+    ids, identities, salts = out.credential_ids, out.identities, out.salts
+    proof_values, hashes = out.proof_values, out.document_hashes
+    for number, (email, list_id, index) in enumerate(items):
+        chunk = randomness[32 * number : 32 * number + 32]
+        credential_id = _uuid4(chunk[:16])
+        salt = chunk[16:].hex()
+        identity = "sha256$" + sha256((email + salt).encode("utf-8")).hexdigest()
+        revocation_url, suspension_url = plan.urls[list_id]
+        position = str(index)
+        values: list[str | int] = [
+            credential_id,
+            identity,
+            salt,
+            f"{revocation_url}#{position}",
+            position,
+            revocation_url,
+            f"{suspension_url}#{position}",
+            position,
+            suspension_url,
+        ]
+        document_hash = sha256(render_document(values)).digest()
+        proof_value = encode_base58btc(sign(config_hash + document_hash))
+        ids.append(credential_id)
+        identities.append(identity)
+        salts.append(salt)
+        proof_values.append(proof_value)
+        hashes.append(document_hash.hex())
+        if plan.want_documents:
+            values.append(proof_value)
+            out.secured.append(render_secured(values))
+    return out
+
+
+def join(parts: list[Signed]) -> Signed:
+    """One batch from the parts that several workers signed (in order)."""
+    if len(parts) == 1:
+        return parts[0]
+    return Signed(
+        credential_ids=[v for part in parts for v in part.credential_ids],
+        identities=[v for part in parts for v in part.identities],
+        salts=[v for part in parts for v in part.salts],
+        proof_values=[v for part in parts for v in part.proof_values],
+        document_hashes=[v for part in parts for v in part.document_hashes],
+        secured=[v for part in parts for v in part.secured],
+    )
