@@ -229,7 +229,8 @@ def test_a_proof_with_any_field_tampered_fails_with_the_reason(
         ("admin.notice", "not json", "--data is not valid JSON: Expecting value"),
         ("admin.notice", "[1, 2]", "Ledger event data must be a JSON object."),
         ("admin.notice", '{"amount": NaN}', "Ledger event data must be a JSON object."),
-        ("Admin Notice", "{}", "'Admin Notice' is not a ledger event type"),
+        ("admin.Notice", "{}", "'admin.Notice' is not a ledger event type"),
+        ("credential.revoked", "{}", "credential.revoked is kept for the system's own events"),
     ],
 )
 def test_append_refuses_bad_input_with_a_clear_message(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto.jcs import canonicalize
+from soai.crypto.keyring import Signer
 from soai.db import transaction
 from soai.errors import InvalidInput, NotFound
 from soai.ledger import keys, merkle, note, service, tiles
@@ -242,3 +243,17 @@ def test_consistency_between_impossible_sizes_is_a_clear_invalid_input(
     assert str(refused.value) == (
         f"Sizes must satisfy 0 ≤ old ≤ new ≤ 10 (the ledger's size); got {old} and {new}."
     )
+
+
+def test_reading_the_latest_checkpoint_needs_no_key_when_nothing_is_new(
+    instance: Settings, sessions: sessionmaker[Session]
+) -> None:
+    append(sessions, 3)
+    first = sign(instance, sessions)
+
+    def no_key() -> Signer:
+        raise AssertionError("the signing key was opened although nothing was new")
+
+    with transaction(sessions, write=True) as session:
+        again = service.checkpoint(session, signer=no_key, origin=keys.origin(instance))
+        assert again.id == first.id and again.size == 3

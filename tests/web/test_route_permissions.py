@@ -28,6 +28,7 @@ PATH_VALUES = {
     "credential_id": "urn:uuid:00000000-0000-0000-0000-000000000000",
     "list_id": "1",
     "purpose": "revocation",
+    "key": "ceasai-fundamentals",
 }
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from soai.credentials import service, signing
+from soai.credentials import issuance, service, signing
 from soai.db import transaction
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
@@ -130,11 +130,11 @@ def _prepare(
     batch: list[str],
     valid_until: datetime | None,
     want_documents: bool,
-) -> service.Prepared:
+) -> issuance.Prepared:
     # The issuer is read per batch: a key rotated during a long run signs the batches after it.
     issuer = service.issuer_for(settings)
     with transaction(ctx.sessions, write=True) as session:
-        return service.prepare(
+        return issuance.prepare(
             session,
             issuer=issuer,
             achievement_key=achievement_key,
@@ -146,13 +146,13 @@ def _prepare(
 
 def _store(
     ctx: JobContext,
-    prepared: service.Prepared,
+    prepared: issuance.Prepared,
     signed: signing.Signed,
     issued_by: int | None,
     sink: Any,
 ) -> int:
     with transaction(ctx.sessions, write=True) as session:
-        service.persist(session, prepared, signed, issued_by=issued_by)
+        issuance.persist(session, prepared, signed, issued_by=issued_by)
     if sink is not None:
         for body in signed.secured:
             sink.write(body.decode("utf-8") + "\n")
@@ -192,7 +192,7 @@ def _run_pipeline(
     workers: int,
 ) -> int:
     done = 0
-    pending: tuple[service.Prepared, list[Future[signing.Signed]]] | None = None
+    pending: tuple[issuance.Prepared, list[Future[signing.Signed]]] | None = None
     context = multiprocessing.get_context("spawn")  # never fork a threaded server
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for batch in _batches(source):

@@ -19,6 +19,7 @@ from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 from soai.jobs import runner as jobs_runner
 from soai.jobs import service as jobs
+from soai.profiles import service as profiles
 
 credential_app = typer.Typer(help="Verifiable credentials (Open Badges 3.0).", no_args_is_help=True)
 console = Console()
@@ -101,7 +102,7 @@ def show(credential_id: Annotated[str, typer.Argument(help="urn:uuid:…")]) -> 
     settings = settings_or_exit()
     with transaction(instance_sessions()) as session:
         record = service.get(session, credential_id=credential_id)
-        domain = service.issuer_for(settings).domain
+        domain = profiles.instance_profile(settings.home.resolve()).issuer_domain
         print_json(service.rebuild(session, record=record, domain=domain))
 
 

@@ -24,12 +24,10 @@ from soai.credentials import signing
 from soai.credentials.models import CredentialTemplate, IssuedCredential, StatusList
 from soai.credentials.status import MIN_SIZE
 from soai.crypto.did import method_id
-from soai.crypto.jcs import CanonicalTemplate, canonicalize
+from soai.crypto.jcs import canonicalize
 from soai.crypto.keyring import Signer
-from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
-from soai.ledger import service as ledger
 
 CREDENTIALS = cast(Table, IssuedCredential.__table__)
 ROW_COLUMNS = (
@@ -140,204 +138,6 @@ def validate_emails(emails: Sequence[str]) -> list[str]:
     return addresses
 
 
-# Placeholders of the compiled canonical forms (private-use characters never in real data).
-SLOT_ID, SLOT_HASH, SLOT_SALT = "\ue000id", "\ue000hash", "\ue000salt"
-SLOT_REV_ID, SLOT_REV_INDEX, SLOT_REV_URL = "\ue000rid", "\ue000rindex", "\ue000rurl"
-SLOT_SUS_ID, SLOT_SUS_INDEX, SLOT_SUS_URL = "\ue000sid", "\ue000sindex", "\ue000surl"
-SLOT_PROOF, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX = "\ue000pv", "\ue000dg", "\ue000list", "\ue000ix"
-DOC_SLOTS = [
-    SLOT_ID,
-    SLOT_HASH,
-    SLOT_SALT,
-    SLOT_REV_ID,
-    SLOT_REV_INDEX,
-    SLOT_REV_URL,
-    SLOT_SUS_ID,
-    SLOT_SUS_INDEX,
-    SLOT_SUS_URL,
-]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One batch ready to sign: its slots, its plan, and what storing it needs."""
-
-    plan: signing.Plan
-    items: list[signing.Item]
-    template_id: str
-    achievement_key: str
-    valid_from: str
-    valid_until: str
-    created: str
-    method: str
-    lookups: list[str]
-
-
-def _documents(
-    shared: dict[str, Any], config: dict[str, Any], *, valid_from: str, valid_until: str
-) -> tuple[CanonicalTemplate, CanonicalTemplate]:
-    unsigned = doc.build(
-        shared,
-        credential_id=SLOT_ID,
-        identity=SLOT_HASH,
-        salt=SLOT_SALT,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        status=[
-            {**entry, "id": slot_id, "statusListIndex": slot_index, "statusListCredential": url}
-            for entry, slot_id, slot_index, url in zip(
-                doc.status_entries_for({"revocation": "x", "suspension": "x"}, "0"),
-                (SLOT_REV_ID, SLOT_SUS_ID),
-                (SLOT_REV_INDEX, SLOT_SUS_INDEX),
-                (SLOT_REV_URL, SLOT_SUS_URL),
-                strict=True,
-            )
-        ],
-    )
-    secured = {**unsigned, "proof": {**config, "proofValue": SLOT_PROOF}}
-    return (
-        CanonicalTemplate(unsigned, DOC_SLOTS),
-        CanonicalTemplate(secured, [*DOC_SLOTS, SLOT_PROOF]),
-    )
-
-
-def prepare(
-    session: Session,
-    *,
-    issuer: Issuer,
-    achievement_key: str,
-    emails: Sequence[str],
-    valid_from: datetime | None = None,
-    valid_until: datetime | None = None,
-    want_documents: bool = True,
-) -> Prepared:
-    """Check the input, allocate status slots and compile the batch's canonical forms."""
-    item = doc.achievement(achievement_key)
-    addresses = validate_emails(emails)
-    start = valid_from or utcnow()
-    end = valid_until or _years_later(start, item.validity_years)
-    if end <= start:
-        raise InvalidInput(N_("The credential would expire before it starts."), field="valid_until")
-    template_id, shared = _template(session, issuer, item)
-    slots = allocate(session, len(addresses))
-    created, from_text, until_text = iso(utcnow()), iso(start), iso(end)
-    config = suite.proof_config(shared, method=issuer.method, created=created)
-    document, secured = _documents(shared, config, valid_from=from_text, valid_until=until_text)
-    urls = {
-        list_id: (
-            doc.status_list_url(issuer.domain, list_id, "revocation"),
-            doc.status_list_url(issuer.domain, list_id, "suspension"),
-        )
-        for list_id in {list_id for list_id, _index in slots}
-    }
-    plan = signing.Plan(
-        private_key=issuer.signer.private_bytes(),
-        config_hash=hashlib.sha256(canonicalize(config)).digest(),
-        document=document,
-        secured=secured,
-        urls=urls,
-        want_documents=want_documents,
-    )
-    return Prepared(
-        plan=plan,
-        items=[
-            (email, list_id, index)
-            for email, (list_id, index) in zip(addresses, slots, strict=True)
-        ],
-        template_id=template_id,
-        achievement_key=item.key,
-        valid_from=from_text,
-        valid_until=until_text,
-        created=created,
-        method=issuer.method,
-        lookups=[subject_lookup(issuer.lookup_secret, email) for email in addresses],
-    )
-
-
-def persist(
-    session: Session, prepared: Prepared, signed: signing.Signed, *, issued_by: int | None
-) -> list[int]:
-    """Store a signed batch and log every credential in the ledger; returns ledger positions.
-
-    Run it in a write transaction.
-    """
-    ledger.lock_head(session)  # before the time is taken, as every ledger appender does
-    now = utcnow()
-    event = CanonicalTemplate(
-        ledger.event_value(
-            "credential.issued",
-            {
-                "credential": SLOT_ID,
-                "achievement": prepared.achievement_key,
-                "documentHash": SLOT_DIGEST,
-                "statusList": SLOT_LIST,
-                "statusIndex": SLOT_INDEX,
-                "validUntil": prepared.valid_until,
-            },
-            now,
-        ),
-        [SLOT_ID, SLOT_DIGEST, SLOT_LIST, SLOT_INDEX],
-    )
-    render = event.render
-    positions = ledger.append_bodies(
-        session,
-        [
-            ("credential.issued", render([credential_id, digest, list_id, index]))
-            for credential_id, digest, (_email, list_id, index) in zip(
-                signed.credential_ids, signed.document_hashes, prepared.items, strict=True
-            )
-        ],
-        at=now,
-    )
-    template_id, key, start, end = (
-        prepared.template_id,
-        prepared.achievement_key,
-        prepared.valid_from,
-        prepared.valid_until,
-    )
-    created, method = prepared.created, prepared.method
-    insert_rows(
-        session.connection(),
-        CREDENTIALS,
-        ROW_COLUMNS,
-        [
-            (
-                credential_id,
-                template_id,
-                key,
-                identity,
-                salt,
-                lookup,
-                list_id,
-                index,
-                start,
-                end,
-                created,
-                method,
-                proof_value,
-                issued_by,
-                now,
-                position,
-            )
-            for credential_id, identity, salt, proof_value, lookup, (
-                _e,
-                list_id,
-                index,
-            ), position in zip(
-                signed.credential_ids,
-                signed.identities,
-                signed.salts,
-                signed.proof_values,
-                prepared.lookups,
-                prepared.items,
-                positions,
-                strict=True,
-            )
-        ],
-    )
-    return positions
-
-
 def issue_many(
     session: Session,
     *,
@@ -353,7 +153,9 @@ def issue_many(
 
     Returns the signed credentials in order (none when ``return_documents`` is false).
     """
-    prepared = prepare(
+    from soai.credentials import issuance  # issuance builds on this module's helpers
+
+    prepared = issuance.prepare(
         session,
         issuer=issuer,
         achievement_key=achievement_key,
@@ -363,7 +165,7 @@ def issue_many(
         want_documents=return_documents,
     )
     signed = signing.sign_batch(prepared.plan, prepared.items, os.urandom(32 * len(prepared.items)))
-    persist(session, prepared, signed, issued_by=issued_by)
+    issuance.persist(session, prepared, signed, issued_by=issued_by)
     return [json.loads(body) for body in signed.secured]
 
 

@@ -122,6 +122,20 @@ def did_document(request: Request) -> JSONResponse:
     )
 
 
+@router.get("/achievements/{key}", name="credentials:achievement", dependencies=PUBLIC)
+def achievement(request: Request, key: str) -> JSONResponse:
+    """The Open Badges Achievement a credential's ``achievement.id`` points to."""
+    profile = app_state(request).profile
+    shared = doc.template(
+        issuer_did=profile.issuer_did,
+        issuer_name="",
+        domain=profile.issuer_domain,
+        item=doc.achievement(key),
+    )
+    body = {**shared["credentialSubject"]["achievement"], "inLanguage": "en"}
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get(
     "/credentials/status/{list_id}/{purpose}", name="credentials:status_list", dependencies=PUBLIC
 )

@@ -42,28 +42,47 @@ def canonicalize(value: Any) -> bytes:
 
 
 def _fast_path_ok(value: Any) -> bool:
-    """True when ``json`` would produce exactly the canonical form."""
+    """True when ``json`` would produce exactly the canonical form.
+
+    That holds unless the value has a float, an integer beyond ±2^53, a non-string key, a key
+    outside the Basic Multilingual Plane (sorted differently in UTF-16), or a non-JSON type.
+    Only containers are pushed on the stack; scalars are checked in place (this runs on every
+    credential verified).
+    """
+    if type(value) not in (dict, list, tuple):
+        return _scalar_ok(value)
     stack = [value]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is str or item is None or kind is bool:
-            continue
-        if kind is int:
-            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
-                continue
-            return False
-        if kind is dict:
+        item = pop()
+        if type(item) is dict:
             for key, child in item.items():
                 if type(key) is not str or (not key.isascii() and _has_astral(key)):
                     return False
-                stack.append(child)
-            continue
-        if kind is list or kind is tuple:
-            stack.extend(item)
-            continue
-        return False
+                kind = type(child)
+                if kind is str or child is None or kind is bool:
+                    continue
+                if kind is dict or kind is list or kind is tuple:
+                    push(child)
+                elif not _scalar_ok(child):
+                    return False
+        else:
+            for child in item:
+                kind = type(child)
+                if kind is str or child is None or kind is bool:
+                    continue
+                if kind is dict or kind is list or kind is tuple:
+                    push(child)
+                elif not _scalar_ok(child):
+                    return False
     return True
+
+
+def _scalar_ok(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    return kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
 
 
 def _has_astral(text: str) -> bool:

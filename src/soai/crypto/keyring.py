@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 class KeyringError(SoaiError):
     code = "keyring"
     status = 500
-    hint = "Check SOAI_KEY_PASSPHRASE and the files in $SOAI_HOME/keys (see docs/keys.md)."
+    hint = "Check SOAI_KEY_PASSPHRASE and the files in $SOAI_HOME/keys (see docs/trust.md)."
 
 
 def _utc(text: str | None) -> datetime | None:

@@ -13,6 +13,7 @@ import binascii
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
 _PAIRS = [high + low for high in ALPHABET for low in ALPHABET]
+_PAIR_INDEX = {pair: value for value, pair in enumerate(_PAIRS)}
 
 ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
@@ -34,11 +35,15 @@ def b58encode(data: bytes) -> str:
 
 def b58decode(text: str) -> bytes:
     number = 0
+    odd = len(text) % 2
     try:
-        for ch in text:
-            number = number * 58 + _INDEX[ch]
-    except KeyError as exc:
-        raise MultibaseError(f"{exc.args[0]!r} is not a base58btc character") from None
+        if odd:
+            number = _INDEX[text[0]]
+        for i in range(odd, len(text), 2):  # two base58 digits per step
+            number = number * 3364 + _PAIR_INDEX[text[i : i + 2]]
+    except KeyError:
+        bad = next(ch for ch in text if ch not in _INDEX)
+        raise MultibaseError(f"{bad!r} is not a base58btc character") from None
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\0" * zeros + body

@@ -81,8 +81,10 @@ async def _check_csrf(request: Request) -> None:
 class require:
     """A dependency that lets through only callers holding ``permission``."""
 
-    def __init__(self, permission: Permission) -> None:
+    def __init__(self, permission: Permission, *, csrf: bool = True) -> None:
         self.permission = permission
+        # csrf=False only for unsafe-method routes that change nothing (a public verifier).
+        self.csrf = csrf
 
     async def __call__(self, request: Request) -> Principal:
         principal = await current_principal(request)
@@ -91,7 +93,7 @@ class require:
                 expired = getattr(request.state, "session_error", None)
                 raise expired or AuthenticationRequired(N_("Please sign in to continue."))
             raise PermissionDenied(N_("You do not have permission to open this page."))
-        if request.method in UNSAFE_METHODS and principal.via != "token":
+        if self.csrf and request.method in UNSAFE_METHODS and principal.via != "token":
             await _check_csrf(request)
         return principal
 

@@ -24,7 +24,9 @@ def latest(request: Request) -> CheckpointOut:
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
         record = service.checkpoint(
-            session, signer=keys.signer(state.settings), origin=keys.origin(state.settings)
+            session,
+            signer=lambda: keys.signer(state.settings),
+            origin=keys.origin(state.settings),
         )
         return CheckpointOut.model_validate(record)
 

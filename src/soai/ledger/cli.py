@@ -30,7 +30,16 @@ def append(
     kind: Annotated[str, typer.Option("--type", help="Event type, e.g. admin.notice")],
     data: Annotated[str, typer.Option("--data", help="Event data as a JSON object")] = "{}",
 ) -> None:
-    """Append an administrator's event to the ledger (prints its position)."""
+    """Append an administrator's event (type admin.*) to the ledger; prints its position."""
+    if not kind.startswith("admin."):
+        raise InvalidInput(
+            N_(
+                "An administrator's event type starts with admin. (for example admin.notice); "
+                "{kind} is kept for the system's own events."
+            ),
+            field="type",
+            kind=kind,
+        )
     try:
         payload = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -48,7 +57,7 @@ def checkpoint(json_out: JsonFlag = False) -> None:
     settings = settings_or_exit()
     with transaction(instance_sessions(), write=True) as session:
         record = service.checkpoint(
-            session, signer=keys.signer(settings), origin=keys.origin(settings)
+            session, signer=lambda: keys.signer(settings), origin=keys.origin(settings)
         )
         out = CheckpointOut.model_validate(record)
     if json_out:

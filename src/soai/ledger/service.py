@@ -164,12 +164,20 @@ def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
     return session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
 
 
-def checkpoint(session: Session, *, signer: Signer, origin: str) -> LedgerCheckpoint:
-    """A signed checkpoint of the whole log (the latest one again if nothing was added)."""
+def checkpoint(
+    session: Session, *, signer: Signer | Callable[[], Signer], origin: str
+) -> LedgerCheckpoint:
+    """A signed checkpoint of the whole log (the latest one again if nothing was added).
+
+    ``signer`` may be a function: the key is then opened only when there is something new to
+    sign, so reading the latest checkpoint needs no passphrase.
+    """
     current = size(session)
     latest = latest_checkpoint(session)
     if latest is not None and latest.size == current:
         return latest
+    if not isinstance(signer, Signer):
+        signer = signer()
     root = merkle.root(current, node_reader(session))
     body = note.checkpoint_body(origin, current, root)
     signed = note.sign_note(body, origin, signer.sign, signer.public_key)
@@ -255,5 +263,5 @@ def proof_at_latest(
     at = covering_checkpoint(session, position=position)
     if at is None:
         entry(session, position=position)  # an unknown entry is a clear error, not a checkpoint
-        at = checkpoint(session, signer=signer(), origin=origin)
+        at = checkpoint(session, signer=signer, origin=origin)
     return inclusion_proof(session, position=position, at=at)

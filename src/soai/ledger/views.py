@@ -47,7 +47,9 @@ def home(request: Request, position: int | None = None) -> Response:
     with transaction(state.sessions, write=True) as session:
         # Sign a checkpoint of everything recorded so far, so the page never shows a stale one.
         latest = service.checkpoint(
-            session, signer=keys.signer(state.settings), origin=keys.origin(state.settings)
+            session,
+            signer=lambda: keys.signer(state.settings),
+            origin=keys.origin(state.settings),
         )
         size = service.size(session)
         recent = service.recent_entries(session, limit=RECENT)
