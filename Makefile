@@ -38,6 +38,12 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
+## Speed and memory against the named baselines (see docs/performance.md); takes minutes
+bench: install-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench_ledger.py
+	$(BIN)/python benchmarks/bench_credentials.py --bulk 500250
+
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev
 	$(BIN)/python scripts/i18n_catalogs.py

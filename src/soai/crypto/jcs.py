@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 _fast = json.JSONEncoder(
@@ -30,9 +31,16 @@ def canonicalize(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of ``value``."""
     if _fast_path_ok(value):
         try:
-            return _fast(value).encode("utf-8")
+            text = _fast(value)
         except ValueError as exc:  # lone surrogates cannot be encoded
             raise CanonicalizationError(str(exc)) from exc
+        # Keys outside the Basic Multilingual Plane sort differently in UTF-16: only then
+        # (an astral character somewhere in the text, rare) are the keys looked at.
+        if text.isascii() or not _ASTRAL.search(text) or _keys_in_bmp(value):
+            try:
+                return text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise CanonicalizationError(f"string is not valid Unicode: {exc.reason}") from exc
     parts: list[str] = []
     _write(value, parts)
     try:
@@ -41,13 +49,15 @@ def canonicalize(value: Any) -> bytes:
         raise CanonicalizationError(f"string is not valid Unicode: {exc.reason}") from exc
 
 
-def _fast_path_ok(value: Any) -> bool:
-    """True when ``json`` would produce exactly the canonical form.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
-    That holds unless the value has a float, an integer beyond ±2^53, a non-string key, a key
-    outside the Basic Multilingual Plane (sorted differently in UTF-16), or a non-JSON type.
-    Only containers are pushed on the stack; scalars are checked in place (this runs on every
-    credential verified).
+
+def _fast_path_ok(value: Any) -> bool:
+    """True when ``json`` would produce the canonical form, keys' sort order aside.
+
+    That holds unless the value has a float, an integer beyond ±2^53, a non-string key or a
+    non-JSON type. Only containers are pushed on the stack; scalars are checked in place
+    (this runs on every credential verified).
     """
     if type(value) not in (dict, list, tuple):
         return _scalar_ok(value)
@@ -56,25 +66,35 @@ def _fast_path_ok(value: Any) -> bool:
     while stack:
         item = pop()
         if type(item) is dict:
-            for key, child in item.items():
-                if type(key) is not str or (not key.isascii() and _has_astral(key)):
+            for key in item:
+                if type(key) is not str:
                     return False
-                kind = type(child)
-                if kind is str or child is None or kind is bool:
-                    continue
-                if kind is dict or kind is list or kind is tuple:
-                    push(child)
-                elif not _scalar_ok(child):
-                    return False
+            children = item.values()
         else:
-            for child in item:
-                kind = type(child)
-                if kind is str or child is None or kind is bool:
-                    continue
-                if kind is dict or kind is list or kind is tuple:
-                    push(child)
-                elif not _scalar_ok(child):
+            children = item
+        for child in children:
+            kind = type(child)
+            if kind is str or child is None or kind is bool:
+                continue
+            if kind is dict or kind is list or kind is tuple:
+                push(child)
+            elif not _scalar_ok(child):
+                return False
+    return True
+
+
+def _keys_in_bmp(value: Any) -> bool:
+    """True when no object key has a character outside the Basic Multilingual Plane."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if _ASTRAL.search(key):
                     return False
+                stack.append(child)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
     return True
 
 
