@@ -81,7 +81,7 @@ def bulk_issue(
         "output": str(output.resolve()) if output else None,
     }
     service.doc.achievement(achievement)
-    with transaction(sessions) as session:
+    with transaction(sessions, write=True) as session:
         job_id = jobs.enqueue(session, kind=bulk.JOB_KIND, params=params, user_id=None).id
     with progress_bar("Issuing credentials") as step:
         jobs_runner.execute(

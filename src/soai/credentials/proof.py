@@ -84,8 +84,10 @@ def split(secured: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], byte
         raise ProofError(f"proofValue: {exc}") from None
     if len(signature) != 64:
         raise ProofError("proofValue is not a 64-byte Ed25519 signature")
-    document = {k: v for k, v in secured.items() if k != "proof"}
-    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    document = dict(secured)
+    del document["proof"]
+    config = dict(proof)
+    del config["proofValue"]
     if "@context" in config and config["@context"] != document.get("@context"):
         raise ProofError("the proof's @context differs from the credential's @context")
     return document, config, signature

@@ -8,6 +8,7 @@ what was checked, including whether revocation could be checked at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from soai.credentials import proof as suite
 from soai.credentials.status import StatusListError, decode_list, is_set
 from soai.crypto.did import DidDocumentError, find_method
+from soai.crypto.jcs import canonicalize
 from soai.i18n.markers import N_
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -100,11 +102,38 @@ def _issuer_id(document: dict[str, Any]) -> str:
     return issuer_id
 
 
+CONFIG_KEYS = frozenset(
+    {"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "@context"}
+)
+
+
+def _config_hash(config: dict[str, Any], cache: dict[Any, bytes] | None) -> bytes:
+    """SHA-256 of the canonical proof configuration, remembered across a batch.
+
+    A configuration with exactly the usual keys, whose type, suite and purpose were already
+    checked, is determined by its creation time, key and contexts; credentials of one
+    issuance share them, so the verifier hashes each configuration once.
+    """
+    key = None
+    if cache is not None and config.keys() == CONFIG_KEYS:
+        contexts = config["@context"]
+        if isinstance(contexts, list) and all(isinstance(c, str) for c in contexts):
+            key = (config["created"], config["verificationMethod"], tuple(contexts))
+            found = cache.get(key)
+            if found is not None:
+                return found
+    digest = hashlib.sha256(canonicalize(config)).digest()
+    if key is not None and cache is not None:
+        cache[key] = digest
+    return digest
+
+
 def _check_signature(
     secured: dict[str, Any],
     did_document: dict[str, Any],
     issuer: str,
     keys: dict[str, tuple[Any, Ed25519PublicKey]] | None = None,
+    config_hashes: dict[Any, bytes] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         document, config, signature = suite.split(secured)
@@ -150,7 +179,7 @@ def _check_signature(
             date=f"{method.revoked:%Y-%m-%d}",
         )
     try:
-        data = suite.hash_data(config, document)
+        data = _config_hash(config, config_hashes) + hashlib.sha256(canonicalize(document)).digest()
         public_key.verify(signature, data)
     except InvalidSignature:
         raise _fail(
@@ -176,6 +205,7 @@ class Verifier:
         self.lists = {str(s.get("id")): s for s in status_lists or [] if isinstance(s, dict)}
         self._keys: dict[str, tuple[Any, Ed25519PublicKey]] = {}
         self._bits: dict[tuple[str, datetime], bytes] = {}
+        self._config_hashes: dict[Any, bytes] = {}
 
     def verify(self, credential: dict[str, Any], now: datetime | None = None) -> Verified:
         """Verify ``credential`` completely, or raise naming the failed check."""
@@ -195,7 +225,9 @@ class Verifier:
             raise _fail(N_("credentialSubject must be an object"))
         issuer = _issuer_id(credential)
         # 2. Proof and key: signed by a key of the issuer that was valid when it signed.
-        _document, config = _check_signature(credential, self.did_document, issuer, self._keys)
+        _document, config = _check_signature(
+            credential, self.did_document, issuer, self._keys, self._config_hashes
+        )
         # 3. Validity period.
         valid_from = (
             _moment(credential["validFrom"], "validFrom") if "validFrom" in credential else None

@@ -51,7 +51,7 @@ def list_users(
 def create_user(
     request: Request, body: UserCreate, _: Principal = Depends(require(Permission.USERS_MANAGE))
 ) -> UserOut:
-    with transaction(app_state(request).sessions) as session:
+    with transaction(app_state(request).sessions, write=True) as session:
         return _out(service.create_user(session, data=body))
 
 
@@ -61,7 +61,7 @@ def disable_user(
 ) -> UserOut:
     if user_id == principal.user_id:
         raise InvalidInput(N_("You cannot disable your own account."), field="user_id")
-    with transaction(app_state(request).sessions) as session:
+    with transaction(app_state(request).sessions, write=True) as session:
         user = service.get_user_by_id(session, user_id=user_id)
         return _out(service.disable_user(session, user=user))
 
@@ -74,7 +74,7 @@ def create_token(
 ) -> TokenOut:
     """A new API token for the caller; the token is shown in this answer only."""
     assert principal.email is not None
-    with transaction(app_state(request).sessions) as session:
+    with transaction(app_state(request).sessions, write=True) as session:
         raw, record = service.create_token(
             session, email=principal.email, name=body.name, days=body.days
         )

@@ -69,7 +69,7 @@ def create(
         roles=role_list,
         language=language,
     )
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         user = service.create_user(session, data=data)
         console.print(
             f"Created user {user.email} with role(s) {', '.join(sorted(user.role_names))}"
@@ -113,7 +113,7 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] =
 @user_app.command("disable")
 def disable(email: Annotated[str, typer.Argument(help="E-mail address of the user")]) -> None:
     """Disable a user: sign-in refused, sessions ended, API tokens revoked."""
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         user = service.disable_user(session, user=service.get_user(session, email=email))
         console.print(f"Disabled {user.email}")
 
@@ -121,7 +121,7 @@ def disable(email: Annotated[str, typer.Argument(help="E-mail address of the use
 @user_app.command("enable")
 def enable(email: Annotated[str, typer.Argument(help="E-mail address of the user")]) -> None:
     """Let a disabled user sign in again."""
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         user = service.enable_user(session, user=service.get_user(session, email=email))
         console.print(f"Enabled {user.email}")
 
@@ -135,7 +135,7 @@ def password(
 ) -> None:
     """Set a user's password (ends the user's open sessions)."""
     new = _read_password(password_stdin)
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         user = service.set_password(
             session, user=service.get_user(session, email=email), password=new
         )
@@ -149,7 +149,7 @@ def token_create(
     days: Annotated[int, typer.Option(help="Days until it expires", min=1, max=730)] = 90,
 ) -> None:
     """Create an API token; it is printed once and cannot be shown again."""
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         raw, record = service.create_token(session, email=email, name=name, days=days)
         expires = record.expires_at.isoformat() if record.expires_at else "never"
     typer.echo(raw)
@@ -162,7 +162,7 @@ def token_list(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """A user's API tokens (prefix, name, dates; never the token itself)."""
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         user = service.get_user(session, email=email)
         rows = [
             {
@@ -191,6 +191,6 @@ def token_revoke(
     prefix: Annotated[str, typer.Argument(help="The token's prefix (see token list)")],
 ) -> None:
     """Revoke an API token at once."""
-    with transaction(_sessions()) as session:
+    with transaction(_sessions(), write=True) as session:
         record = service.revoke_token(session, prefix=prefix)
         console.print(f"Revoked token {record.prefix} ({record.name})")

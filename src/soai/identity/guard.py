@@ -41,15 +41,20 @@ def _resolve(request: Request) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if token is None and not cookie:
         return ANONYMOUS
-    with transaction(state.sessions) as session:
+    with transaction(state.sessions) as session:  # reads only
         if token is not None:
-            return service.resolve_token(session, raw=token)
-        assert cookie is not None
-        try:
-            return service.resolve_session(session, raw=cookie, settings=state.settings)
-        except AuthenticationRequired as expired:
-            request.state.session_error = expired
-            return ANONYMOUS
+            principal = service.resolve_token(session, raw=token)
+        else:
+            assert cookie is not None
+            try:
+                principal = service.resolve_session(session, raw=cookie, settings=state.settings)
+            except AuthenticationRequired as expired:
+                request.state.session_error = expired
+                return ANONYMOUS
+    if principal.touch_due:
+        with transaction(state.sessions, write=True) as session:
+            service.touch(session, raw=token or cookie or "", via=principal.via)
+    return principal
 
 
 async def current_principal(request: Request) -> Principal:

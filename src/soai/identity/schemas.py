@@ -20,6 +20,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=lambda: frozenset({Role.PUBLIC.value}))
     language: str | None = None
     via: str = "anonymous"
+    touch_due: bool = False  # last use recorded long enough ago to record this one
 
     @property
     def is_authenticated(self) -> bool:

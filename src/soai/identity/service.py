@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -230,14 +231,41 @@ def resolve_session(session: Session, *, raw: str, settings: Settings) -> Princi
     if record is None or record.ended_at is not None or record.expires_at <= now:
         raise expired
     if record.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
-        record.ended_at = now
         raise expired
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         raise expired
+    principal = _principal(user, "session")
     if now - record.last_seen_at > SESSION_TOUCH_INTERVAL:
-        record.last_seen_at = now
-    return _principal(user, "session")
+        principal = replace(principal, touch_due=True)
+    return principal
+
+
+def touch(session: Session, *, raw: str, via: str) -> None:
+    """Record that a session or API token was just used (at most once a minute).
+
+    Kept apart from resolving, which only reads: on SQLite a read that turns into a write
+    fails when another writer committed in between, so the caller runs this in its own
+    write transaction.
+    """
+    now = utcnow()
+    cutoff = now - SESSION_TOUCH_INTERVAL
+    digest = tokens.digest(raw)
+    if via == "session":
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == digest, LoginSession.last_seen_at < cutoff)
+            .values(last_seen_at=now)
+        )
+    else:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.token_hash == digest,
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < cutoff),
+            )
+            .values(last_used_at=now)
+        )
 
 
 def end_session(session: Session, *, raw: str) -> None:
@@ -283,6 +311,7 @@ def resolve_token(session: Session, *, raw: str) -> Principal:
         raise AuthenticationRequired(
             N_("The API token is not valid (unknown, expired or revoked).")
         )
+    principal = _principal(user, "token")
     if record.last_used_at is None or now - record.last_used_at > SESSION_TOUCH_INTERVAL:
-        record.last_used_at = now
-    return _principal(user, "token")
+        principal = replace(principal, touch_due=True)
+    return principal

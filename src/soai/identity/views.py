@@ -75,7 +75,7 @@ def login_submit(
         message = t.gettext(N_("Enter your e-mail address and your password."))
         return _login_page(request, next_url=next_url, email=email, error=message, status=422)
     try:
-        with transaction(state.sessions) as session:
+        with transaction(state.sessions, write=True) as session:
             user = service.authenticate(
                 session, email=email, password=password, settings=state.settings
             )
@@ -109,7 +109,7 @@ def logout(request: Request, _: Principal = Depends(require(Permission.ACCOUNT_S
     state = app_state(request)
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        with transaction(state.sessions) as session:
+        with transaction(state.sessions, write=True) as session:
             service.end_session(session, raw=raw)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -199,7 +199,7 @@ def users_create(
             roles=[Role(r) for r in roles],
             language=None,
         )
-        with transaction(state.sessions) as session:
+        with transaction(state.sessions, write=True) as session:
             user = service.create_user(session, data=data)
             created = user.email
     except SoaiError as exc:
@@ -216,6 +216,6 @@ def users_disable(
         return _users_page(
             request, error=InvalidInput(N_("You cannot disable your own account."), field="user")
         )
-    with transaction(state.sessions) as session:
+    with transaction(state.sessions, write=True) as session:
         service.disable_user(session, user=service.get_user_by_id(session, user_id=user_id))
     return RedirectResponse("/admin/users", status_code=303)

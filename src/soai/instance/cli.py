@@ -46,7 +46,7 @@ def demo() -> None:
         raise ConfigurationError(N_("Demo data cannot be added to a production instance."))
     if not service.is_initialised(settings):
         init(profile=None)
-    with transaction(db.session_factory(service.open_instance(settings))) as session:
+    with transaction(db.session_factory(service.open_instance(settings)), write=True) as session:
         logins = demo_data.seed(session)
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
@@ -64,7 +64,7 @@ def serve(
     from soai.web.app import create_app
 
     settings = settings_or_exit()
-    with transaction(instance_sessions()) as session:
+    with transaction(instance_sessions(), write=True) as session:
         interrupted = jobs.fail_interrupted(session)
     if interrupted:
         console.print(

@@ -41,7 +41,7 @@ def summary_pdf(
 ) -> Response:
     state = app_state(request)
     language = translator_for(request).language
-    with transaction(state.sessions) as session:
+    with transaction(state.sessions, write=True) as session:
         job = jobs.enqueue(
             session,
             kind=summary.JOB_KIND,

@@ -51,7 +51,7 @@ class JobContext:
         if now - self._last_write < self.min_interval and (total is None or done < total):
             return
         self._last_write = now
-        with transaction(self.sessions) as session:
+        with transaction(self.sessions, write=True) as session:
             session.execute(
                 update(Job)
                 .where(Job.id == self.job_id)
@@ -99,7 +99,7 @@ def execute(
     settings: Settings | None = None,
 ) -> None:
     """Run one queued job to its end, recording success or failure; never raises."""
-    with transaction(sessions) as session:
+    with transaction(sessions, write=True) as session:
         job = session.get(Job, job_id)
         if job is None or job.status != "queued":
             return
@@ -121,7 +121,7 @@ def execute(
     except Exception:
         status, error = "failed", N_("Something went wrong on our side. The error has been logged.")
         log.error("job_crashed", job_id=job_id, kind=kind, traceback=traceback.format_exc())
-    with transaction(sessions) as session:
+    with transaction(sessions, write=True) as session:
         job = session.get(Job, job_id)
         if job is not None:
             job.status = status
