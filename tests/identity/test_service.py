@@ -217,3 +217,20 @@ def test_counts_by_role_count_active_users_only(sessions: sessionmaker[Session])
         service.disable_user(session, user=service.get_user_by_id(session, user_id=gone.id))
     with transaction(sessions) as session:
         assert service.count_by_role(session) == {"analyst": 2, "admin": 1}
+
+
+def test_resolving_only_reads_and_the_last_use_is_recorded_once_a_minute(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, Role.REGULATOR, email="touch@example.org")
+    with transaction(sessions) as session:
+        token, record = service.create_token(session, email="touch@example.org", name="t", days=1)
+    with transaction(sessions) as session:
+        first = service.resolve_token(session, raw=token)
+        assert first.touch_due is True
+        assert session.get(ApiToken, record.id).last_used_at is None  # type: ignore[union-attr]
+    with transaction(sessions, write=True) as session:
+        service.touch(session, raw=token, via="token")
+    with transaction(sessions) as session:
+        assert session.get(ApiToken, record.id).last_used_at is not None  # type: ignore[union-attr]
+        assert service.resolve_token(session, raw=token).touch_due is False
