@@ -42,7 +42,7 @@ class IssuedCredential(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="urn:uuid:…")
     template_id: Mapped[str] = mapped_column(ForeignKey("credential_templates.id"))
-    achievement_key: Mapped[str] = mapped_column(String(64), index=True)
+    achievement_key: Mapped[str] = mapped_column(String(64))
     identity_hash: Mapped[str] = mapped_column(String(80))
     salt: Mapped[str] = mapped_column(String(64))
     subject_lookup: Mapped[str] = mapped_column(

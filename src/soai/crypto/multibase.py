@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+
+import gmpy2
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
-_PAIRS = [high + low for high in ALPHABET for low in ALPHABET]
-_PAIR_INDEX = {pair: value for value, pair in enumerate(_PAIRS)}
+# Base conversion is GMP's (gmpy2): its base-58 digits are 0-9A-Za-v, mapped to base58btc's.
+_GMP_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+_TO_BASE58 = str.maketrans(_GMP_DIGITS, ALPHABET)
+_FROM_BASE58 = str.maketrans(ALPHABET, _GMP_DIGITS)
+_BASE58 = re.compile("[1-9A-HJ-NP-Za-km-z]*")
 
 ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
@@ -25,28 +30,21 @@ class MultibaseError(ValueError):
 
 def b58encode(data: bytes) -> str:
     zeros = len(data) - len(data.lstrip(b"\0"))
-    number = int.from_bytes(data, "big")
-    pairs: list[str] = []
-    while number:
-        number, pair = divmod(number, 3364)  # two base58 digits per division
-        pairs.append(_PAIRS[pair])
-    return "1" * zeros + "".join(reversed(pairs)).lstrip("1")
+    number = gmpy2.mpz.from_bytes(data, "big")
+    digits = number.digits(58).translate(_TO_BASE58) if number else ""
+    return "1" * zeros + digits
 
 
 def b58decode(text: str) -> bytes:
-    number = 0
-    odd = len(text) % 2
-    try:
-        if odd:
-            number = _INDEX[text[0]]
-        for i in range(odd, len(text), 2):  # two base58 digits per step
-            number = number * 3364 + _PAIR_INDEX[text[i : i + 2]]
-    except KeyError:
-        bad = next(ch for ch in text if ch not in _INDEX)
-        raise MultibaseError(f"{bad!r} is not a base58btc character") from None
-    zeros = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * zeros + body
+    if not _BASE58.fullmatch(text):
+        bad = next(ch for ch in text if ch not in ALPHABET)
+        raise MultibaseError(f"{bad!r} is not a base58btc character")
+    body = text.lstrip("1")
+    zeros = len(text) - len(body)
+    if not body:
+        return b"\0" * zeros
+    number = gmpy2.mpz(body.translate(_FROM_BASE58), 58)
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
 def encode_base58btc(data: bytes) -> str:
