@@ -23,23 +23,14 @@ def latest(request: Request) -> CheckpointOut:
     """The latest signed checkpoint (size, root and the C2SP note)."""
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
-        record = service.checkpoint(
-            session,
-            signer=lambda: keys.signer(state.settings),
-            origin=keys.origin(state.settings),
-        )
+        record = keys.checkpoint(session, state.settings)
         return CheckpointOut.model_validate(record)
 
 
 def proof_for(request: Request, position: int) -> InclusionProof:
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
-        return service.proof_at_latest(
-            session,
-            position=position,
-            signer=lambda: keys.signer(state.settings),
-            origin=keys.origin(state.settings),
-        )
+        return keys.proof(session, state.settings, position=position)
 
 
 @router.get("/entries/{position}", name="api:ledger:entry", dependencies=PUBLIC)

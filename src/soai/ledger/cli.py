@@ -56,9 +56,7 @@ def checkpoint(json_out: JsonFlag = False) -> None:
     """Sign a checkpoint of the whole ledger now (the C2SP note is printed)."""
     settings = settings_or_exit()
     with transaction(instance_sessions(), write=True) as session:
-        record = service.checkpoint(
-            session, signer=lambda: keys.signer(settings), origin=keys.origin(settings)
-        )
+        record = keys.checkpoint(session, settings)
         out = CheckpointOut.model_validate(record)
     if json_out:
         print_json(out.model_dump(mode="json"))
@@ -74,12 +72,7 @@ def proof(
     """The inclusion proof of an entry against the latest checkpoint (signed now if needed)."""
     settings = settings_or_exit()
     with transaction(instance_sessions(), write=True) as session:
-        result = service.proof_at_latest(
-            session,
-            position=index,
-            signer=lambda: keys.signer(settings),
-            origin=keys.origin(settings),
-        )
+        result = keys.proof(session, settings, position=index)
     if json_out:
         print_json(result.model_dump(mode="json"))
     else:

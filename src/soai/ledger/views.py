@@ -31,12 +31,7 @@ def _time(value: object) -> datetime | None:
 def _proof(request: Request, position: int) -> InclusionProof:
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
-        return service.proof_at_latest(
-            session,
-            position=position,
-            signer=lambda: keys.signer(state.settings),
-            origin=keys.origin(state.settings),
-        )
+        return keys.proof(session, state.settings, position=position)
 
 
 @router.get("/ledger", response_class=HTMLResponse, name="ledger:home", dependencies=PUBLIC)
@@ -46,11 +41,7 @@ def home(request: Request, position: int | None = None) -> Response:
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
         # Sign a checkpoint of everything recorded so far, so the page never shows a stale one.
-        latest = service.checkpoint(
-            session,
-            signer=lambda: keys.signer(state.settings),
-            origin=keys.origin(state.settings),
-        )
+        latest = keys.checkpoint(session, state.settings)
         size = service.size(session)
         recent = service.recent_entries(session, limit=RECENT)
         context = {
