@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from soai import db
+from soai.catalog.cli import catalog_app
 from soai.cli_support import print_json, settings_or_exit
 from soai.credentials.cli import credential_app
 from soai.crypto.cli import keys_app
@@ -19,6 +20,7 @@ from soai.instance import cli as instance_cli
 from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
 from soai.ledger.cli import ledger_app
+from soai.registry import cli as registry_cli
 
 app = typer.Typer(
     name="soai",
@@ -39,6 +41,9 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(credential_app, name="credential")
 app.add_typer(instance_cli.report_app, name="report")
+app.command("classify")(registry_cli.classify)
+app.add_typer(registry_cli.registry_app, name="registry")
+app.add_typer(catalog_app, name="catalog")
 
 
 @db_app.command("upgrade")

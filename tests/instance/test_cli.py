@@ -45,9 +45,18 @@ def test_demo_initialises_prints_logins_and_is_idempotent(settings: Settings) ->
     assert first.returncode == 0, first.stderr
     assert "Instance ready" in first.stdout and "profile cambodia" in first.stdout
     assert "admin@demo.example.org" in first.stdout and "soai-demo-admin" in first.stdout
+    assert "Registered 13 demo AI systems" in first.stdout
     second = run(settings, "demo")
     assert second.returncode == 0, second.stderr
     assert "Instance ready" not in second.stdout and "(new)" not in second.stdout
+    assert "Registered" not in second.stdout
+    register = json.loads(run(settings, "registry", "list", "--json").stdout)
+    assert register["total"] == 13
+    tiers = {s["name"]: s["risk"] for s in register["systems"]}
+    assert tiers["Retail credit scoring v3"] == "high"
+    assert tiers["Mobile money fraud detection"] == "minimal", "fraud detection is not 5(b)"
+    assert tiers["CV screening"] == "high", "profiling rules out the Art. 6(3) exception"
+    assert tiers["Khmer customer-service chatbot"] == "limited"
     users = json.loads(run(settings, "user", "list", "--json").stdout)
     assert len(users) == 6
     assert {role for u in users for role in u["roles"]} == {

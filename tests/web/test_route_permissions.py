@@ -29,6 +29,9 @@ PATH_VALUES = {
     "list_id": "1",
     "purpose": "revocation",
     "key": "ceasai-fundamentals",
+    "system_id": "999999",
+    "organisation_id": "999999",
+    "urn": "urn:soai:eu-ai-act:art-9",
 }
 
 

@@ -43,18 +43,31 @@ class Permission(StrEnum):
     JOBS_READ = "jobs.read"
     REPORTS_INSTANCE = "reports.instance"
     CREDENTIALS_MANAGE = "credentials.manage"
+    REGISTRY_VIEW = "registry.view"  # see registered systems: one's own organisation's ...
+    REGISTRY_ALL = "registry.all"  # ... or, with this, every organisation's
+    REGISTRY_EDIT = "registry.edit"  # register and describe systems (within what one sees)
+    REGISTRY_MANAGE = "registry.manage"  # organisations, members, bulk import, reclassification
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
 
+_SEES_REGISTER = frozenset({Permission.REGISTRY_VIEW, Permission.REGISTRY_ALL})
+
 POLICY: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset({Permission.PUBLIC_READ}),
     Role.CANDIDATE: _SIGNED_IN,
-    Role.PROVIDER: _SIGNED_IN,
-    Role.COUNCIL_MEMBER: _SIGNED_IN,
-    Role.ANALYST: _SIGNED_IN | {Permission.JOBS_READ},
+    Role.PROVIDER: _SIGNED_IN | {Permission.REGISTRY_VIEW, Permission.REGISTRY_EDIT},
+    Role.COUNCIL_MEMBER: _SIGNED_IN | _SEES_REGISTER,
+    Role.ANALYST: _SIGNED_IN | _SEES_REGISTER | {Permission.JOBS_READ},
     Role.REGULATOR: _SIGNED_IN
-    | {Permission.JOBS_READ, Permission.REPORTS_INSTANCE, Permission.CREDENTIALS_MANAGE},
+    | _SEES_REGISTER
+    | {
+        Permission.JOBS_READ,
+        Permission.REPORTS_INSTANCE,
+        Permission.CREDENTIALS_MANAGE,
+        Permission.REGISTRY_EDIT,
+        Permission.REGISTRY_MANAGE,
+    },
     Role.ADMIN: frozenset(Permission),
 }
 

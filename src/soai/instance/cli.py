@@ -48,6 +48,11 @@ def demo() -> None:
         init(profile=None)
     with transaction(db.session_factory(service.open_instance(settings)), write=True) as session:
         logins = demo_data.seed(session)
+        systems = demo_data.seed_register(
+            session, profiles.instance_profile(settings.home.resolve())
+        )
+    if systems:
+        console.print(f"Registered {systems} demo AI systems (see /registry).")
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
         mark = "  (new)" if login.created else ""

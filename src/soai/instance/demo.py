@@ -15,6 +15,9 @@ from soai.identity import service as identity
 from soai.identity.models import User
 from soai.identity.policy import ASSIGNABLE_ROLES, Role
 from soai.identity.schemas import UserCreate
+from soai.profiles.schema import Profile
+from soai.registry import demo as registry_demo
+from soai.registry import service as registry
 
 DEMO_DOMAIN = "demo.example.org"
 
@@ -57,3 +60,13 @@ def seed(session: Session) -> list[DemoLogin]:
             )
         logins.append(DemoLogin(role.value, email, demo_password(role), not exists))
     return logins
+
+
+def seed_register(session: Session, profile: Profile) -> int:
+    """The demo organisations and AI systems of the profile's register (after the logins)."""
+    return registry_demo.seed(
+        session,
+        profile_id=profile.id,
+        rule_set=registry.ruleset(profile),
+        country=profile.country.code,
+    )

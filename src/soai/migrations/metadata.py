@@ -8,7 +8,8 @@ from sqlalchemy import MetaData
 import soai.credentials.models
 import soai.identity.models
 import soai.jobs.models
-import soai.ledger.models  # noqa: F401
+import soai.ledger.models
+import soai.registry.models  # noqa: F401
 from soai.db import Base
 
 target_metadata: MetaData = Base.metadata

@@ -73,6 +73,26 @@ class Roadmap(Strict):
     start_date: date
 
 
+class Classification(Strict):
+    """How AI systems are classified here: which EU AI Act timeline applies, which overlays."""
+
+    timeline: str = Field(
+        default="enacted",
+        description="EU AI Act application dates: 'enacted' (Regulation (EU) 2024/1689) or "
+        "'omnibus' (the Digital Omnibus proposal COM(2025) 836)",
+    )
+    overlays: list[str] = Field(
+        default_factory=list, description="National rule overlays shipped in registry/data/overlays"
+    )
+
+    @field_validator("timeline")
+    @classmethod
+    def _timeline(cls, value: str) -> str:
+        if value not in ("enacted", "omnibus"):
+            raise ValueError(f"{value!r} is not a timeline; expected 'enacted' or 'omnibus'")
+        return value
+
+
 class Profile(Strict):
     """One jurisdiction's profile."""
 
@@ -88,6 +108,7 @@ class Profile(Strict):
     primary_currency: str
     brand: Brand
     roadmap: Roadmap
+    classification: Classification = Classification()
 
     @field_validator("issuer_domain")
     @classmethod

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from soai import logs
+from soai.catalog import api as catalog_api
 from soai.credentials import api as credentials_api
 from soai.credentials import views as credentials_views
 from soai.db import session_factory
@@ -22,6 +23,7 @@ from soai.jobs.runner import InProcessRunner
 from soai.ledger import api as ledger_api
 from soai.ledger import views as ledger_views
 from soai.profiles import service as profiles
+from soai.registry import api as registry_api
 from soai.settings import Settings, get_settings
 from soai.web import docs, errors, middleware
 from soai.web import views as web_views
@@ -45,6 +47,8 @@ API_ROUTERS = [
     jobs_api.router,
     ledger_api.router,
     credentials_api.router,
+    catalog_api.router,
+    registry_api.router,
     web_views.api_router,
 ]
 

@@ -17,4 +17,8 @@ from soai.web.parts import PartInfo
 _MODULES = (registry, catalog, pdca, assurance, council, academy, programme, incidents)
 
 PARTS: list[PartInfo] = [module.PART for module in _MODULES]
-PART_ROUTERS: list[APIRouter] = [module.router for module in _MODULES]
+PART_ROUTERS: list[APIRouter] = [
+    part_router
+    for module in _MODULES
+    for part_router in getattr(module, "routers", [module.router])
+]
