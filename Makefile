@@ -43,6 +43,8 @@ bench: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench_ledger.py
 	$(BIN)/python benchmarks/bench_credentials.py --bulk 500250
+	$(BIN)/python benchmarks/bench_classify.py
+	$(BIN)/python benchmarks/bench_registry_import.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

@@ -19,17 +19,19 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import machine, make_instance, peak_rss_mib
+from sqlalchemy import create_engine, text
 
 from soai import db
 from soai.db import transaction
 from soai.profiles import service as profiles
 from soai.registry import bulk_import, service
-from soai.registry.bulk_import import CSV_COLUMNS
+from soai.registry.import_files import CSV_COLUMNS
 
 TARGET_SECONDS = 30.0
 SECTORS = [
@@ -74,6 +76,27 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
             out.writerow([values.get(column, "") for column in CSV_COLUMNS])
 
 
+def fresh_database(url: str | None) -> str | None:
+    """A new, empty PostgreSQL database next to ``url`` (SQLite: a new file, made by the instance)."""
+    if url is None or not url.startswith("postgresql"):
+        return url
+    name = f"soai_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(admin_url: str | None, url: str) -> None:
+    if admin_url is None or not url.startswith("postgresql"):
+        return
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -96,7 +119,7 @@ def main() -> None:
     import_seconds = []
     database = "?"
     for _ in range(args.repeats):
-        settings = make_instance(args.database_url)  # a fresh, empty instance each time
+        settings = make_instance(fresh_database(args.database_url))  # empty each time
         database = db.describe(settings.resolved_database_url)
         sessions = db.session_factory(db.get_engine(settings.resolved_database_url))
         started = time.perf_counter()
@@ -107,6 +130,7 @@ def main() -> None:
         import_seconds.append(time.perf_counter() - started)
         assert report.imported == args.rows, report.as_dict()
         db.dispose_engine(settings.resolved_database_url)
+        drop_database(args.database_url, settings.resolved_database_url)
 
     median = statistics.median(import_seconds)
     print(f"machine: {machine()}; database: {database}; rows: {args.rows:,}")

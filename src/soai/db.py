@@ -8,8 +8,9 @@ half-written. Schema changes go through Alembic migrations in ``soai/migrations`
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,13 +220,19 @@ def is_migrated(engine: Engine) -> bool:
 
 
 def insert_rows(
-    connection: Any, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    connection: Any,
+    table: Any,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    encoded: Collection[str] = (),
 ) -> None:
     """Insert many rows with the driver's executemany, skipping per-row ORM/Core work.
 
     For bulk paths (ledger appends, bulk issuance): the SQL is written once in the driver's
     parameter style, and only the columns whose type needs converting (timestamps on SQLite)
-    go through SQLAlchemy's bind processors.
+    go through SQLAlchemy's bind processors. Columns named in ``encoded`` hold values already
+    in the driver's form (see :func:`encode_json`) and are passed through as they are.
     """
     if not rows:
         return
@@ -233,7 +240,8 @@ def insert_rows(
     processors = [
         (i, processor)
         for i, name in enumerate(columns)
-        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+        if name not in encoded
+        and (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
     if processors:
         converted = []
@@ -250,3 +258,43 @@ def insert_rows(
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
     connection.exec_driver_sql(sql, rows)
+
+
+def _already_encoded(text: str) -> str:
+    return text
+
+
+def encode_json(dialect: Any, value: Any) -> Any:
+    """``value`` for a JSON column, encoded once so that many rows of a bulk insert can share it.
+
+    Pass the column in ``encoded`` to :func:`insert_rows`. SQLite stores the JSON text; psycopg
+    takes a ``Json`` wrapper, here one whose text is already made.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if dialect.name == "postgresql":
+        from psycopg.types.json import Json
+
+        return Json(text, dumps=_already_encoded)
+    return text
+
+
+def next_ids(connection: Any, table: Any, count: int) -> list[int]:
+    """Reserve ``count`` primary keys of ``table`` for a bulk insert with explicit ids.
+
+    PostgreSQL hands them out from the column's sequence, so concurrent writers never collide;
+    on SQLite the caller holds the database's write lock (``transaction(write=True)``), so the
+    ids after the largest one are free.
+    """
+    if count <= 0:
+        return []
+    name = table.name
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": name, "n": count},
+        )
+        return [int(value) for (value,) in rows]
+    largest = connection.execute(text(f'SELECT coalesce(max(id), 0) FROM "{name}"')).scalar_one()  # noqa: S608 - a table of the schema
+    return list(range(int(largest) + 1, int(largest) + 1 + count))

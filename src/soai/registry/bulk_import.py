@@ -9,43 +9,31 @@ ledger entries are inserted in bulk, never one ORM round-trip per row.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from soai.db import utcnow
+from soai.db import encode_json, insert_rows, next_ids, utcnow
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
 from soai.registry import rules
+from soai.registry.import_files import read_records
 from soai.registry.models import AISystem, Classification, Organisation
-from soai.registry.schemas import parse_profile
-from soai.registry.service import LEDGER_KIND, ledger_event, rules_key, shown_publicly
-from soai.registry.submissions import ORGANISATION_KINDS, SystemIn
-
-LIST_SEPARATOR = ";"
-SYSTEM_COLUMNS = tuple(SystemIn.model_fields)
-ANSWER_COLUMNS = (
-    "out_of_scope",
-    "prohibited_practices",
-    "annex_i_product",
-    "annex_iii",
-    "art_6_3_condition",
-    "profiling",
-    "transparency",
-    "gpai_training_flops",
-    "gpai_designated_systemic",
+from soai.registry.schemas import SystemProfile, parse_profile
+from soai.registry.service import (
+    LEDGER_KIND,
+    digest,
+    ledger_event,
+    reference,
+    rules_key,
+    shown_publicly,
 )
-CSV_COLUMNS = ("organisation", "organisation_kind", *SYSTEM_COLUMNS, *ANSWER_COLUMNS)
-REQUIRED_COLUMNS = ("organisation", "name", "purpose")
+from soai.registry.submissions import ORGANISATION_KINDS, SystemIn
 
 
 class ImportRejected(InvalidInput):
@@ -99,126 +87,10 @@ class _Row:
     organisation: str
     organisation_kind: str
     system: SystemIn
-    inputs: dict[str, Any]
-    result: dict[str, Any]
+    profile: SystemProfile
 
 
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
-
-
-def _flag(value: str, column: str) -> bool:
-    text = value.strip().lower()
-    if text in ("", "false", "no", "0"):
-        return False
-    if text in ("true", "yes", "1"):
-        return True
-    raise InvalidInput(N_("{value!r} is not yes or no."), field=column, value=value)
-
-
-def _csv_record(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row as the JSON Lines shape: organisation, system and answers."""
-    system: dict[str, Any] = {}
-    for column in SYSTEM_COLUMNS:
-        value = (row.get(column) or "").strip()
-        if column == "data_categories":
-            system[column] = _split(value)
-        elif value:
-            system[column] = value
-    answers: dict[str, Any] = {}
-    for column in ("out_of_scope", "prohibited_practices", "annex_iii", "transparency"):
-        answers[column] = _split(row.get(column) or "")
-    for column in ("annex_i_product", "profiling"):
-        answers[column] = _flag(row.get(column) or "", column)
-    condition = (row.get("art_6_3_condition") or "").strip()
-    answers["art_6_3_condition"] = condition or None
-    flops = (row.get("gpai_training_flops") or "").strip()
-    designated = _flag(row.get("gpai_designated_systemic") or "", "gpai_designated_systemic")
-    if flops or designated:
-        try:
-            amount = float(flops) if flops else 0.0
-        except ValueError:
-            raise InvalidInput(
-                N_("{value!r} is not a number of FLOP."), field="gpai_training_flops", value=flops
-            ) from None
-        answers["gpai"] = {"training_flops": amount, "designated_systemic": designated}
-    return {
-        "organisation": (row.get("organisation") or "").strip(),
-        "organisation_kind": (row.get("organisation_kind") or "").strip() or "company",
-        "system": system,
-        "answers": answers,
-    }
-
-
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    """(line number, record or the problem reading it) for each row of a CSV or JSONL file."""
-    if path.suffix.lower() not in (".csv", ".jsonl"):
-        raise InvalidInput(
-            N_("{file}: import a .csv or a .jsonl file."), field="file", file=str(path)
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            N_("Cannot read {file}: {reason}"), field="file", file=str(path), reason=str(exc)
-        ) from exc
-    if path.suffix.lower() == ".jsonl":
-        yield from _jsonl_records(text)
-    else:
-        yield from _csv_records(text, path)
-
-
-def _jsonl_records(text: str) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InvalidInput(N_("not JSON: {reason}"), reason=exc.msg)
-            continue
-        if not isinstance(value, dict):
-            yield number, InvalidInput(N_("each line must be a JSON object"))
-            continue
-        yield number, value
-
-
-def _csv_records(text: str, path: Path) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in reader.fieldnames or []]
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if unknown or missing:
-        raise InvalidInput(
-            N_(
-                "{file}, line 1: unknown column(s) {unknown}; missing column(s) {missing}. "
-                "Columns: {columns}"
-            ),
-            field="header",
-            file=str(path),
-            unknown=", ".join(unknown) or "none",
-            missing=", ".join(missing) or "none",
-            columns=", ".join(CSV_COLUMNS),
-        )
-    reader.fieldnames = header
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, InvalidInput(N_("not valid CSV: {reason}"), reason=str(exc))
-            continue
-        if None in row:
-            yield reader.line_num, InvalidInput(N_("more values than columns"))
-            continue
-        try:
-            yield reader.line_num, _csv_record(row)
-        except InvalidInput as exc:
-            yield reader.line_num, exc
-
-
-def _check(number: int, record: dict[str, Any], rule_set: rules.RuleSet) -> _Row | RowProblem:
+def _check(number: int, record: dict[str, Any]) -> _Row | RowProblem:
     unknown = sorted(set(record) - {"organisation", "organisation_kind", "system", "answers"})
     if unknown:
         return RowProblem(number, unknown[0], "unknown key")
@@ -245,8 +117,7 @@ def _check(number: int, record: dict[str, Any], rule_set: rules.RuleSet) -> _Row
         )
     except InvalidInput as exc:
         return RowProblem(number, exc.field, exc.render())
-    result = rules.classify(profile, rule_set).to_json()
-    return _Row(number, organisation, kind, system, profile.model_dump(mode="json"), result)
+    return _Row(number, organisation, kind, system, profile)
 
 
 def run(
@@ -267,7 +138,7 @@ def run(
         if isinstance(record, InvalidInput):
             report.problems.append(RowProblem(number, record.field, record.render()))
             continue
-        checked = _check(number, record, rule_set)
+        checked = _check(number, record)
         if isinstance(checked, RowProblem):
             report.problems.append(checked)
             continue
@@ -332,6 +203,57 @@ def _drop_registered(session: Session, rows: list[_Row], report: Report) -> list
     return kept
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One distinct classification result, encoded once for every row that shares it."""
+
+    result: dict[str, Any]
+    stored: Any  # the result as the driver takes the JSON column
+    sha256: str
+
+
+def _outcomes(session: Session, rows: list[_Row], rule_set: rules.RuleSet) -> list[_Outcome]:
+    """Each row's outcome; rows with the same decision-relevant answers share one object."""
+    dialect = session.connection().dialect
+    shared: dict[int, _Outcome] = {}
+    outcomes = []
+    for classification in rules.classify_many([row.profile for row in rows], rule_set):
+        outcome = shared.get(id(classification))
+        if outcome is None:
+            result = classification.to_json()
+            outcome = _Outcome(result, encode_json(dialect, result), digest(result))
+            shared[id(classification)] = outcome
+        outcomes.append(outcome)
+    return outcomes
+
+
+SYSTEM_TABLE_COLUMNS = (
+    "id",
+    *SystemIn.model_fields,
+    "organisation_id",
+    "answers",
+    "risk",
+    "gpai",
+    "high_risk_route",
+    "rules_version",
+    "is_public",
+    "created_at",
+    "updated_at",
+)
+CLASSIFICATION_TABLE_COLUMNS = (
+    "system_id",
+    "classified_at",
+    "reason",
+    "inputs",
+    "result",
+    "risk",
+    "rules_version",
+    "changes",
+    "ledger_position",
+    "by_user_id",
+)
+
+
 def _write(
     session: Session,
     rows: list[_Row],
@@ -344,54 +266,71 @@ def _write(
     if not rows:
         return
     organisations = _organisation_ids(session, rows, report)
+    outcomes = _outcomes(session, rows, rule_set)
+    connection = session.connection()
+    ids = next_ids(connection, AISystem.__table__, len(rows))
     now = utcnow()
-    values = []
-    for row in rows:
+    key = rules_key(rule_set)
+    inputs = [row.profile.model_dump(mode="json") for row in rows]
+    system_rows = []
+    for system_id, row, answers, outcome in zip(ids, rows, inputs, outcomes, strict=True):
         owner = organisations[row.organisation.lower()]
-        values.append(
-            {
-                **row.system.model_dump(),
-                "organisation_id": owner.id,
-                "answers": row.inputs,
-                "risk": row.result["risk"],
-                "gpai": row.result["gpai"],
-                "high_risk_route": row.result["high_risk_route"],
-                "rules_version": rules_key(rule_set),
-                "is_public": shown_publicly(owner, row.system.sector, row.result["risk"]),
-                "created_at": now,
-                "updated_at": now,
-            }
+        result = outcome.result
+        system_rows.append(
+            (
+                system_id,
+                *row.system.model_dump().values(),
+                owner.id,
+                answers,
+                result["risk"],
+                result["gpai"],
+                result["high_risk_route"],
+                key,
+                shown_publicly(owner, row.system.sector, result["risk"]),
+                now,
+                now,
+            )
         )
-    ids = list(
-        session.scalars(
-            insert(AISystem).returning(AISystem.id, sort_by_parameter_order=True), values
+    insert_rows(connection, AISystem.__table__, SYSTEM_TABLE_COLUMNS, system_rows)
+    events = [
+        (
+            LEDGER_KIND,
+            ledger_event(
+                reference(country, system_id),
+                outcome.result,
+                reason="registered",
+                inputs_sha256=digest(answers),
+                result_sha256=outcome.sha256,
+            ),
         )
-    )
-    events = []
-    for system_id, row in zip(ids, rows, strict=True):
-        stub = AISystem(id=system_id)
-        events.append(
-            (LEDGER_KIND, ledger_event(stub, country, row.inputs, row.result, "registered"))
-        )
+        for system_id, answers, outcome in zip(ids, inputs, outcomes, strict=True)
+    ]
     positions = ledger.append_many(session, events)
-    session.execute(
-        insert(Classification),
+    no_changes = encode_json(connection.dialect, [])
+    insert_rows(
+        connection,
+        Classification.__table__,
+        CLASSIFICATION_TABLE_COLUMNS,
         [
-            {
-                "system_id": system_id,
-                "classified_at": now,
-                "reason": "registered",
-                "inputs": row.inputs,
-                "result": row.result,
-                "risk": row.result["risk"],
-                "rules_version": rule_set.version,
-                "changes": [],
-                "ledger_position": position,
-                "by_user_id": user_id,
-            }
-            for system_id, row, position in zip(ids, rows, positions, strict=True)
+            (
+                system_id,
+                now,
+                "registered",
+                answers,
+                outcome.stored,
+                outcome.result["risk"],
+                outcome.result["rules_version"],
+                no_changes,
+                position,
+                user_id,
+            )
+            for system_id, answers, outcome, position in zip(
+                ids, inputs, outcomes, positions, strict=True
+            )
         ],
+        encoded=("result", "changes"),
     )
     report.imported = len(rows)
-    for row in rows:
-        report.by_risk[row.result["risk"]] = report.by_risk.get(row.result["risk"], 0) + 1
+    for outcome in outcomes:
+        risk = outcome.result["risk"]
+        report.by_risk[risk] = report.by_risk.get(risk, 0) + 1

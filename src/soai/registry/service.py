@@ -191,7 +191,15 @@ def _record(
         else []
     )
     position = ledger.append(
-        session, kind=LEDGER_KIND, data=ledger_event(system, country, inputs, result, reason)
+        session,
+        kind=LEDGER_KIND,
+        data=ledger_event(
+            reference(country, system.id),
+            result,
+            reason=reason,
+            inputs_sha256=digest(inputs),
+            result_sha256=digest(result),
+        ),
     )
     entry = Classification(
         system_id=system.id,
@@ -210,18 +218,24 @@ def _record(
 
 
 def ledger_event(
-    system: AISystem, country: str, inputs: dict[str, Any], result: dict[str, Any], reason: str
+    system_reference: str,
+    result: dict[str, Any],
+    *,
+    reason: str,
+    inputs_sha256: str,
+    result_sha256: str,
 ) -> dict[str, Any]:
+    """What the ledger records of a classification: the outcome and digests, no answers."""
     return {
-        "system": reference(country, system.id),
+        "system": system_reference,
         "reason": reason,
         "risk": result["risk"],
         "gpai": result["gpai"],
         "high_risk_route": result["high_risk_route"],
         "rules_version": result["rules_version"],
         "catalogue_version": result["catalogue_version"],
-        "inputs_sha256": digest(inputs),
-        "result_sha256": digest(result),
+        "inputs_sha256": inputs_sha256,
+        "result_sha256": result_sha256,
     }
 
 
