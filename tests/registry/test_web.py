@@ -63,6 +63,7 @@ def test_a_provider_registers_a_system_through_the_questionnaire_and_sees_why(
     assert "Art. 27" in page.text, "credit scoring deployers assess fundamental rights"
     assert "ledger entry #" in page.text
     assert re.search(r"KH-AI-\d{6}", page.text)
+    assert "Decided by Art. 6(2)" in page.text, "the history says why the tier was given"
 
 
 def test_contradictory_answers_come_back_with_the_field_marked(

@@ -13,7 +13,7 @@ from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.registry import explain, organisation_views, questionnaire, rules, service
+from soai.registry import changes, explain, organisation_views, questionnaire, rules, service
 from soai.registry.schemas import parse_profile
 from soai.web.pages import render, translator_for
 from soai.web.parts import PartInfo
@@ -303,6 +303,8 @@ def system_page(
             "reference": service.reference(state.profile.country.code, system.id),
             "can_edit": principal.can(Permission.REGISTRY_EDIT),
             "describe_change": explain.change,
+            "deciding_step": changes.deciding_step,
+            "step_text": explain.step_text,
             **explain.labels(),
         },
     )
