@@ -14,7 +14,7 @@ from soai.errors import Conflict, InvalidInput, NotFound
 from soai.ledger import service as ledger
 from soai.ledger.service import entry
 from soai.profiles import service as profiles
-from soai.registry import service
+from soai.registry import reclassification, service
 from soai.registry.models import AISystem, Classification
 from tests.identity.factories import make_user
 from tests.registry.factories import (
@@ -146,7 +146,7 @@ def test_a_new_timeline_reclassifies_stale_systems_and_shows_the_moved_dates(
     bank = make_organisation(sessions)
     system = register(sessions, bank, rule_set=omnibus)
     with transaction(sessions) as session:
-        changed = service.reclassify_all(
+        changed = reclassification.reclassify_all(
             session, rule_set=cambodia_rules(), country="KH", user_id=None
         )
         assert [c.system_id for c in changed] == [system.id]
@@ -157,7 +157,7 @@ def test_a_new_timeline_reclassifies_stale_systems_and_shows_the_moved_dates(
         moved = {m["urn"]: m for m in fields["obligations.applies_from"]["moved"]}
         assert moved["urn:soai:eu-ai-act:art-9"]["before"] == "2027-12-02"
         assert moved["urn:soai:eu-ai-act:art-9"]["after"] == "2026-08-02"
-        again = service.reclassify_all(
+        again = reclassification.reclassify_all(
             session, rule_set=cambodia_rules(), country="KH", user_id=None
         )
         assert again == [], "systems already under the current rules are left alone"

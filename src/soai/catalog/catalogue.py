@@ -140,6 +140,7 @@ def load(directory: Path = DATA, *, extra: Iterable[Path] = ()) -> Catalogue:
     files = sorted(p for p in directory.glob("*.yaml") if p.name != CROSSWALKS)
     files += list(extra)
     parsed = [(path, _parse(path, FrameworkFile)) for path in files]
+    parsed.sort(key=lambda item: (item[1].framework.position, item[1].framework.id))
     crosswalk_path = directory / CROSSWALKS
     crosswalk_file = _parse(crosswalk_path, CrosswalkFile) if crosswalk_path.is_file() else None
 

@@ -81,6 +81,7 @@ class FrameworkEntry(FileModel):
     url: str | None = None
     published: date | None = None
     data_version: str
+    position: int = Field(default=100, description="Where the framework is listed (lowest first)")
 
 
 class AppliesTo(FileModel):

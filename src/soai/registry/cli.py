@@ -17,7 +17,7 @@ from soai.i18n.markers import N_
 from soai.identity import service as identity
 from soai.profiles import service as profiles
 from soai.profiles.schema import Profile
-from soai.registry import bulk_import, rules, service
+from soai.registry import bulk_import, reclassification, rules, service
 from soai.registry.schemas import parse_profile
 from soai.registry.submissions import OrganisationIn
 
@@ -134,7 +134,7 @@ def reclassify(
     settings = settings_or_exit()
     profile = profiles.instance_profile(settings.home.resolve())
     with transaction(instance_sessions(), write=True) as session:
-        changed = service.reclassify_all(
+        changed = reclassification.reclassify_all(
             session, rule_set=service.ruleset(profile), country=profile.country.code, user_id=None
         )
         summary = [

@@ -338,39 +338,6 @@ def _unique_name(
         )
 
 
-def reclassify_all(
-    session: Session, *, rule_set: rules.RuleSet, country: str, user_id: int | None
-) -> list[Classification]:
-    """Re-run every system whose last classification used other rules; returns what changed."""
-    changed = []
-    stale = session.scalars(
-        select(AISystem).where(AISystem.rules_version != rules_key(rule_set)).order_by(AISystem.id)
-    )
-    for system in stale:
-        previous = latest(session, system_id=system.id)
-        profile = parse_profile(system.answers)
-        inputs = profile.model_dump(mode="json")
-        result = rules.classify(profile, rule_set).to_json()
-        owner = session.get_one(Organisation, system.organisation_id)
-        system.risk, system.gpai = result["risk"], result["gpai"]
-        system.high_risk_route = result["high_risk_route"]
-        system.rules_version = rules_key(rule_set)
-        system.is_public = shown_publicly(owner, system.sector, system.risk)
-        changed.append(
-            _record(
-                session,
-                system=system,
-                inputs=inputs,
-                result=result,
-                reason="rules_changed",
-                country=country,
-                user_id=user_id,
-                previous=previous,
-            )
-        )
-    return changed
-
-
 def get(session: Session, *, system_id: int, scope: Scope) -> AISystem:
     system = session.get(AISystem, system_id)
     if system is None or not scope.covers(system.organisation_id):
