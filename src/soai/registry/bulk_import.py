@@ -9,6 +9,7 @@ ledger entries are inserted in bulk, never one ORM round-trip per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,21 +121,28 @@ def _check(number: int, record: dict[str, Any]) -> _Row | RowProblem:
     return _Row(number, organisation, kind, system, profile)
 
 
-def run(
+@dataclass
+class Checked:
+    """A file read and checked, ready to write: its report so far and its good rows."""
+
+    report: Report
+    rows: list[_Row]
+
+
+def check(
     session: Session,
     *,
     path: Path,
-    rule_set: rules.RuleSet,
-    country: str,
-    user_id: int | None,
-    skip_invalid: bool = False,
-) -> Report:
-    """Import ``path``; raises :class:`ImportRejected` (nothing written) unless ``skip_invalid``."""
+    on_progress: Callable[[int, int | None, str], None] | None = None,
+) -> Checked:
+    """Read and check every row of ``path`` (reads only; ``on_progress`` every 1,000 rows)."""
     report = Report()
     good: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
     for number, record in read_records(path):
         report.rows += 1
+        if on_progress is not None and report.rows % 1_000 == 0:
+            on_progress(report.rows, None, "checking")
         if isinstance(record, InvalidInput):
             report.problems.append(RowProblem(number, record.field, record.render()))
             continue
@@ -150,11 +158,49 @@ def run(
             continue
         seen[key] = number
         good.append(checked)
-    good = _drop_registered(session, good, report)
+    return Checked(report, _drop_registered(session, good, report))
+
+
+def write(
+    session: Session,
+    checked: Checked,
+    *,
+    rule_set: rules.RuleSet,
+    country: str,
+    user_id: int | None,
+    skip_invalid: bool = False,
+) -> Report:
+    """Write checked rows; raises :class:`ImportRejected` (nothing written) unless ``skip_invalid``.
+
+    Call it in a write transaction. Names registered since the check are looked up again here,
+    under the write lock, so two imports never register one system twice.
+    """
+    report = checked.report
+    rows = _drop_registered(session, checked.rows, report)
     if report.problems and not skip_invalid:
         raise ImportRejected(report.problems)
-    _write(session, good, rule_set=rule_set, country=country, user_id=user_id, report=report)
+    _write(session, rows, rule_set=rule_set, country=country, user_id=user_id, report=report)
     return report
+
+
+def run(
+    session: Session,
+    *,
+    path: Path,
+    rule_set: rules.RuleSet,
+    country: str,
+    user_id: int | None,
+    skip_invalid: bool = False,
+) -> Report:
+    """Check and import ``path`` in one transaction (the CLI); see :func:`check`, :func:`write`."""
+    return write(
+        session,
+        check(session, path=path),
+        rule_set=rule_set,
+        country=country,
+        user_id=user_id,
+        skip_invalid=skip_invalid,
+    )
 
 
 def _organisation_ids(

@@ -13,7 +13,15 @@ from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.registry import changes, explain, organisation_views, questionnaire, rules, service
+from soai.registry import (
+    changes,
+    explain,
+    import_views,
+    organisation_views,
+    questionnaire,
+    rules,
+    service,
+)
 from soai.registry.schemas import parse_profile
 from soai.web.pages import render, translator_for
 from soai.web.parts import PartInfo
@@ -364,4 +372,4 @@ async def update_system(
 
 
 # Every router of the part, for the app (organisations have their own module).
-routers = [router, organisation_views.router]
+routers = [router, organisation_views.router, import_views.router]
