@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,7 +33,7 @@ from soai.registry.service import (
     rules_key,
     shown_publicly,
 )
-from soai.registry.submissions import ORGANISATION_KINDS, SystemIn
+from soai.registry.submissions import ORGANISATION_KINDS, SystemIn, validated
 
 
 class ImportRejected(InvalidInput):
@@ -104,11 +103,9 @@ def _check(number: int, record: dict[str, Any]) -> _Row | RowProblem:
             number, "organisation_kind", f"{kind!r} is not one of {', '.join(ORGANISATION_KINDS)}"
         )
     try:
-        system = SystemIn.model_validate(record.get("system") or {})
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        return RowProblem(number, where, error["msg"].removeprefix("Value error, "))
+        system = validated(SystemIn, record.get("system") or {})
+    except InvalidInput as exc:
+        return RowProblem(number, exc.field, str(exc.params["problem"]))
     answers = record.get("answers") or {}
     if not isinstance(answers, dict):
         return RowProblem(number, "answers", "must be an object")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from soai.db import transaction
-from soai.errors import InvalidInput, SoaiError
-from soai.i18n.markers import N_
+from soai.errors import SoaiError
 from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
 from soai.registry import explain, service
-from soai.registry.submissions import OrganisationIn
+from soai.registry.submissions import OrganisationIn, validated
 from soai.web.pages import render, translator_for
 from soai.web.state import app_state
 
@@ -66,17 +64,7 @@ async def create_organisation(
     form.pop("csrf_token", None)
     data = {key: value.strip() for key, value in form.items() if value.strip()}
     try:
-        try:
-            organisation = OrganisationIn.model_validate(data)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])
-            raise InvalidInput(
-                N_("Check {where}: {problem}"),
-                field=where,
-                where=where,
-                problem=error["msg"].removeprefix("Value error, "),
-            ) from None
+        organisation = validated(OrganisationIn, data)
         with transaction(app_state(request).sessions, write=True) as session:
             service.create_organisation(session, data=organisation)
     except SoaiError as exc:

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
-from soai.registry.submissions import SystemIn, SystemSubmission
+from soai.registry.submissions import SystemIn, SystemSubmission, validated
 
 
 @dataclass(frozen=True)
@@ -331,17 +329,7 @@ def submission_from_form(values: dict[str, list[str]]) -> SystemSubmission:
         if name != "data_categories" and one(name).strip()
     }
     raw["data_categories"] = values.get("data_categories", [])
-    try:
-        system = SystemIn.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise InvalidInput(
-            N_("Check {where}: {problem}"),
-            field=f"system.{where}",
-            where=where,
-            problem=error["msg"].removeprefix("Value error, "),
-        ) from None
+    system = validated(SystemIn, raw, prefix="system.")
     return SystemSubmission(system=system, answers=answers_from_form(values))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from soai.db import encode_json, insert_rows, utcnow
 from soai.ledger import service as ledger
 from soai.registry import changes, rules
+from soai.registry.bulk_import import CLASSIFICATION_TABLE_COLUMNS
 from soai.registry.models import AISystem, Classification, Organisation
 from soai.registry.schemas import parse_profile
 from soai.registry.service import (
@@ -30,18 +31,6 @@ from soai.registry.service import (
 
 BATCH = 5_000
 REASON = "rules_changed"
-COLUMNS = (
-    "system_id",
-    "classified_at",
-    "reason",
-    "inputs",
-    "result",
-    "risk",
-    "rules_version",
-    "changes",
-    "ledger_position",
-    "by_user_id",
-)
 
 
 @dataclass(frozen=True)
@@ -141,7 +130,7 @@ def _batch(
     insert_rows(
         connection,
         Classification.__table__,
-        COLUMNS,
+        CLASSIFICATION_TABLE_COLUMNS,
         [
             (
                 system_id,

@@ -8,10 +8,12 @@ The classification answers themselves are the AI system profile of the contract
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
+from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 
 SECTORS: dict[str, str] = {
@@ -62,6 +64,24 @@ ORGANISATION_KINDS: dict[str, str] = {
 
 class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validated(model: type[_Model], data: Mapping[str, Any], *, prefix: str = "") -> _Model:
+    """``data`` as ``model``, or its first problem as :class:`InvalidInput` naming the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise InvalidInput(
+            N_("Check {where}: {problem}"),
+            field=f"{prefix}{where}",
+            where=where,
+            problem=error["msg"].removeprefix("Value error, "),
+        ) from None
 
 
 def _one_of(value: str, allowed: dict[str, str], what: str) -> str:
