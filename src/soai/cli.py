@@ -20,6 +20,7 @@ from soai.instance import cli as instance_cli
 from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
 from soai.ledger.cli import ledger_app
+from soai.pdca.cli import pdca_app
 from soai.registry import cli as registry_cli
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.add_typer(instance_cli.report_app, name="report")
 app.command("classify")(registry_cli.classify)
 app.add_typer(registry_cli.registry_app, name="registry")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(pdca_app, name="pdca")
 
 
 @db_app.command("upgrade")

@@ -57,6 +57,12 @@ def test_demo_initialises_prints_logins_and_is_idempotent(settings: Settings) ->
     assert tiers["Mobile money fraud detection"] == "minimal", "fraud detection is not 5(b)"
     assert tiers["CV screening"] == "high", "profiling rules out the Art. 6(3) exception"
     assert tiers["Khmer customer-service chatbot"] == "limited"
+    assert "Opened 4 demo compliance cycles" in first.stdout
+    cycles = json.loads(run(settings, "pdca", "list", "--json").stdout)["cycles"]
+    assert {"cycle", "system", "number", "phase", "status", "score"} <= set(cycles[0])
+    credit = [c for c in cycles if c["system_name"] == "Retail credit scoring v3"]
+    assert [(c["number"], c["phase"]) for c in credit] == [(1, "closed"), (2, "plan")]
+    assert credit[0]["score"] is not None and credit[1]["score"] is None
     users = json.loads(run(settings, "user", "list", "--json").stdout)
     assert len(users) == 6
     assert {role for u in users for role in u["roles"]} == {

@@ -32,6 +32,8 @@ PATH_VALUES = {
     "system_id": "999999",
     "organisation_id": "999999",
     "urn": "urn:soai:eu-ai-act:art-9",
+    "cycle_id": "999999",
+    "control_id": "999999",
 }
 
 

@@ -47,6 +47,11 @@ class Permission(StrEnum):
     REGISTRY_ALL = "registry.all"  # ... or, with this, every organisation's
     REGISTRY_EDIT = "registry.edit"  # register and describe systems (within what one sees)
     REGISTRY_MANAGE = "registry.manage"  # organisations, members, bulk import, reclassification
+    PDCA_VIEW = "pdca.view"  # compliance cycles: one's organisations' or assigned ones ...
+    PDCA_ALL = "pdca.all"  # ... or, with this, every cycle
+    PDCA_EDIT = "pdca.edit"  # plan, implement, evidence, findings, gate sign-offs
+    PDCA_ASSESS = "pdca.assess"  # assess controls and sign the Check gate (certified analysts)
+    PDCA_MANAGE = "pdca.manage"  # start cycles for any system, assign analysts, reopen gates
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
@@ -56,9 +61,17 @@ _SEES_REGISTER = frozenset({Permission.REGISTRY_VIEW, Permission.REGISTRY_ALL})
 POLICY: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset({Permission.PUBLIC_READ}),
     Role.CANDIDATE: _SIGNED_IN,
-    Role.PROVIDER: _SIGNED_IN | {Permission.REGISTRY_VIEW, Permission.REGISTRY_EDIT},
-    Role.COUNCIL_MEMBER: _SIGNED_IN | _SEES_REGISTER,
-    Role.ANALYST: _SIGNED_IN | _SEES_REGISTER | {Permission.JOBS_READ},
+    Role.PROVIDER: _SIGNED_IN
+    | {
+        Permission.REGISTRY_VIEW,
+        Permission.REGISTRY_EDIT,
+        Permission.PDCA_VIEW,
+        Permission.PDCA_EDIT,
+    },
+    Role.COUNCIL_MEMBER: _SIGNED_IN | _SEES_REGISTER | {Permission.PDCA_VIEW, Permission.PDCA_ALL},
+    Role.ANALYST: _SIGNED_IN
+    | _SEES_REGISTER
+    | {Permission.JOBS_READ, Permission.PDCA_VIEW, Permission.PDCA_EDIT, Permission.PDCA_ASSESS},
     Role.REGULATOR: _SIGNED_IN
     | _SEES_REGISTER
     | {
@@ -67,6 +80,10 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.CREDENTIALS_MANAGE,
         Permission.REGISTRY_EDIT,
         Permission.REGISTRY_MANAGE,
+        Permission.PDCA_VIEW,
+        Permission.PDCA_ALL,
+        Permission.PDCA_EDIT,
+        Permission.PDCA_MANAGE,
     },
     Role.ADMIN: frozenset(Permission),
 }

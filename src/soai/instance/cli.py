@@ -51,8 +51,11 @@ def demo() -> None:
         systems = demo_data.seed_register(
             session, profiles.instance_profile(settings.home.resolve())
         )
+        cycles = demo_data.seed_cycles(session, settings.home)
     if systems:
         console.print(f"Registered {systems} demo AI systems (see /registry).")
+    if cycles:
+        console.print(f"Opened {cycles} demo compliance cycles (see /pdca).")
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
         mark = "  (new)" if login.created else ""

@@ -7,6 +7,7 @@ else. Later parts add their own demo data here (organisations, AI systems, cycle
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from soai.identity import service as identity
 from soai.identity.models import User
 from soai.identity.policy import ASSIGNABLE_ROLES, Role
 from soai.identity.schemas import UserCreate
+from soai.pdca import demo as pdca_demo
 from soai.profiles.schema import Profile
 from soai.registry import demo as registry_demo
 from soai.registry import service as registry
@@ -70,3 +72,8 @@ def seed_register(session: Session, profile: Profile) -> int:
         rule_set=registry.ruleset(profile),
         country=profile.country.code,
     )
+
+
+def seed_cycles(session: Session, home: Path) -> int:
+    """Demo compliance cycles of the demo register (after it)."""
+    return pdca_demo.seed(session, home=home)

@@ -9,6 +9,7 @@ import soai.credentials.models
 import soai.identity.models
 import soai.jobs.models
 import soai.ledger.models
+import soai.pdca.models
 import soai.registry.models  # noqa: F401
 from soai.db import Base
 

@@ -437,3 +437,13 @@ def applicable_requirements(session: Session, *, system_id: int) -> list[str]:
     if current is None:
         return []
     return catalog.with_crosswalks([item["urn"] for item in current.result["obligations"]])
+
+
+def member_ids(session: Session, *, organisation_id: int) -> set[int]:
+    """User ids of the provider accounts that manage an organisation's systems."""
+    rows = session.scalars(
+        select(OrganisationMember.user_id).where(
+            OrganisationMember.organisation_id == organisation_id
+        )
+    )
+    return set(rows)

@@ -22,6 +22,7 @@ from soai.jobs import views as jobs_views
 from soai.jobs.runner import InProcessRunner
 from soai.ledger import api as ledger_api
 from soai.ledger import views as ledger_views
+from soai.pdca import api as pdca_api
 from soai.profiles import service as profiles
 from soai.registry import api as registry_api
 from soai.settings import Settings, get_settings
@@ -49,6 +50,7 @@ API_ROUTERS = [
     credentials_api.router,
     catalog_api.router,
     registry_api.router,
+    pdca_api.router,
     web_views.api_router,
 ]
 

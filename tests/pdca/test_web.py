@@ -1,0 +1,104 @@
+"""The cycle board in the portal: who sees what, gates that say what is missing, evidence upload."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from soai.db import transaction
+from soai.pdca import service
+from soai.pdca.models import Control, Evidence
+from soai.registry import service as registry
+from tests.identity.factories import PASSWORD, make_user
+from tests.registry.factories import make_organisation, register
+from tests.web_client import csrf_from, sign_in
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def provider_with_system(client: TestClient, sessions: sessionmaker[Session]) -> int:
+    client.headers["Accept-Language"] = "en"
+    bank = make_organisation(sessions, name="Angkor Commercial Bank")
+    system = register(sessions, bank)
+    provider = make_user(sessions, "provider")
+    with transaction(sessions) as session:
+        registry.add_member(session, organisation_id=bank.id, user_id=provider.id)
+    sign_in(client, provider.email, PASSWORD)
+    return system.id
+
+
+def test_a_provider_starts_a_cycle_and_the_gate_lists_what_is_missing(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    system_id = provider_with_system(client, app_sessions)
+    page = client.get(f"/registry/systems/{system_id}")
+    started = client.post(
+        f"/pdca/systems/{system_id}/cycles",
+        data={"csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    board = client.get(started.headers["location"])
+    assert board.status_code == 200
+    assert "The scope is not written." in board.text
+    assert "Council review: pending" in board.text, "high-risk: the missing council is said"
+    assert 'class="heatmap"' in board.text
+    signed = client.post(
+        started.headers["location"] + "/gate",
+        data={"phase": "plan", "csrf_token": csrf_from(board.text)},
+    )
+    assert signed.status_code == 422
+    assert "cannot be signed yet" in signed.text and "risk(s) have no owner" in signed.text
+    again = client.post(
+        f"/pdca/systems/{system_id}/cycles",
+        data={"csrf_token": csrf_from(board.text)},
+        follow_redirects=False,
+    )
+    assert again.headers["location"] == started.headers["location"], "one open cycle per system"
+    listing = client.get("/pdca")
+    assert "cycle 1" in listing.text
+
+
+def test_an_evidence_upload_of_a_forbidden_type_leaves_nothing(
+    client: TestClient, app_sessions: sessionmaker[Session], instance: object
+) -> None:
+    system_id = provider_with_system(client, app_sessions)
+    with transaction(app_sessions) as session:
+        cycle = service.start(session, system_id=system_id, user_id=None)
+        cycle_id = cycle.id
+        control_id = session.scalars(select(Control.id).where(Control.cycle_id == cycle_id)).first()
+    board = client.get(f"/pdca/cycles/{cycle_id}")
+    bad = client.post(
+        f"/pdca/cycles/{cycle_id}/evidence",
+        data={"csrf_token": csrf_from(board.text), "title": "Tool", "control_id": str(control_id)},
+        files={"file": ("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00", "application/octet-stream")},
+    )
+    assert bad.status_code == 422 and "not accepted" in bad.text
+    good = client.post(
+        f"/pdca/cycles/{cycle_id}/evidence",
+        data={
+            "csrf_token": csrf_from(board.text),
+            "title": "AI policy",
+            "control_id": str(control_id),
+        },
+        files={"file": ("policy.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    with transaction(app_sessions) as session:
+        titles = session.scalars(select(Evidence.title).where(Evidence.cycle_id == cycle_id)).all()
+    assert titles == ["AI policy"]
+
+
+def test_another_provider_cannot_open_the_board(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    bank = make_organisation(app_sessions, name="Other bank")
+    system = register(app_sessions, bank)
+    with transaction(app_sessions) as session:
+        cycle_id = service.start(session, system_id=system.id, user_id=None).id
+    outsider = make_user(app_sessions, "provider")
+    sign_in(client, outsider.email, PASSWORD)
+    assert client.get(f"/pdca/cycles/{cycle_id}").status_code == 404
