@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from soai.db import transaction
 from soai.errors import Conflict, InvalidInput
 from soai.ledger import service as ledger
+from soai.pdca import evidence as evidence_items
 from soai.pdca import service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Cycle, Finding, Risk
@@ -138,13 +139,13 @@ def run_full_cycle(sessions: sessionmaker[Session], tmp_path: Path) -> int:
         policy = next(c for c in controls if c.urn == "urn:soai:iso-42001:a-2-2")
         for control in controls:
             control.implementation, control.owner = "implemented", "CRO"
-        service.add_file_evidence(
+        evidence_items.add_file_evidence(
             session, store=store, cycle=cycle_of(session, cycle_id), title="AI policy",
             filename="policy.pdf", chunks=[PDF], control_ids=[policy.id], user_id=None,
         )  # fmt: skip
         gaps = signoff.missing(session, cycle=cycle_of(session, cycle_id))
         assert gaps and gaps[0][0] == "{count} implemented control(s) have no evidence."
-        service.add_link_evidence(
+        evidence_items.add_link_evidence(
             session, cycle=cycle_of(session, cycle_id), title="Model documentation",
             url="https://bank.example.org/docs", kind="link",
             control_ids=[c.id for c in controls if c.id != policy.id], user_id=None,

@@ -14,6 +14,7 @@ from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
 from soai.pdca import cli, service, signoff
+from soai.pdca import evidence as evidence_items
 from soai.pdca.models import Control, Finding, Risk
 from soai.web.state import app_state
 
@@ -46,7 +47,7 @@ def cycle(
         )
         data = cli.summary(session, found, state.profile.country.code)
         current = signoff.score(session, cycle=found)
-        evidence = service.evidence_for(session, cycle=found)
+        evidence = evidence_items.evidence_for(session, cycle=found)
         data.update(
             missing=[m.format(**p) for m, p in signoff.missing(session, cycle=found)],
             score_now={"overall": current.overall, "by_framework": current.by_framework,

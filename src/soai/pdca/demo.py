@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from soai.errors import NotFound
 from soai.identity import service as identity
+from soai.pdca import evidence as evidence_items
 from soai.pdca import service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Cycle, Risk
@@ -85,7 +86,7 @@ def _full_cycle(session: Session, system_id: int, *, home: Path) -> None:
         control.implementation, control.owner = "implemented", "Data science lead"
     session.flush()
     policy = next(c.id for c in controls if c.urn == "urn:soai:iso-42001:a-2-2")
-    service.add_file_evidence(
+    evidence_items.add_file_evidence(
         session,
         store=EvidenceStore(home / "evidence"),
         cycle=cycle,
@@ -95,7 +96,7 @@ def _full_cycle(session: Session, system_id: int, *, home: Path) -> None:
         control_ids=[policy],
         user_id=None,
     )
-    service.add_link_evidence(
+    evidence_items.add_link_evidence(
         session,
         cycle=cycle,
         title="Model card and validation report",

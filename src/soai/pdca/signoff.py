@@ -15,6 +15,7 @@ from soai.db import utcnow
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
+from soai.pdca import evidence as evidence_items
 from soai.pdca import gates, scoring, service
 from soai.pdca.models import Control, Cycle, Finding, Gate, Risk
 from soai.registry import service as registry
@@ -42,7 +43,7 @@ def snapshot(session: Session, *, cycle: Cycle) -> gates.Snapshot:
     risks = list(session.scalars(select(Risk).where(Risk.cycle_id == cycle.id)))
     controls = list(session.scalars(select(Control).where(Control.cycle_id == cycle.id)))
     applicable = [c for c in controls if c.applicable]
-    evidenced = service.evidence_for(session, cycle=cycle)
+    evidenced = evidence_items.evidence_for(session, cycle=cycle)
     findings = list(session.scalars(select(Finding).where(Finding.cycle_id == cycle.id)))
     return gates.Snapshot(
         scope=cycle.scope,

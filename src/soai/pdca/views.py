@@ -17,6 +17,7 @@ from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
+from soai.pdca import evidence as evidence_items
 from soai.pdca import gates, risk_library, service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Evidence, Finding, Risk
@@ -123,7 +124,7 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
         ).all()
         findings = session.scalars(select(Finding).where(Finding.cycle_id == cycle.id)).all()
         evidence = session.scalars(select(Evidence).where(Evidence.cycle_id == cycle.id)).all()
-        by_control = service.evidence_for(session, cycle=cycle)
+        by_control = evidence_items.evidence_for(session, cycle=cycle)
         missing = [t.gettext(m).format(**p) for m, p in signoff.missing(session, cycle=cycle)]
         current = signoff.score(session, cycle=cycle)
         history = signoff.history(session, system_id=cycle.system_id)
@@ -323,7 +324,7 @@ async def evidence(
             cycle = service.get(
                 session, cycle_id=cycle_id, scope=service.scope_for(session, principal=principal)
             )
-            service.add_file_evidence(
+            evidence_items.add_file_evidence(
                 session,
                 store=store_of(request),
                 cycle=cycle,
