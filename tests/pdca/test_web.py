@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
 from soai.pdca import service
-from soai.pdca.models import Control, Evidence
+from soai.pdca.models import Control, Evidence, Finding
 from soai.registry import service as registry
 from tests.identity.factories import PASSWORD, make_user
 from tests.registry.factories import make_organisation, register
@@ -102,3 +102,87 @@ def test_another_provider_cannot_open_the_board(
     outsider = make_user(app_sessions, "provider")
     sign_in(client, outsider.email, PASSWORD)
     assert client.get(f"/pdca/cycles/{cycle_id}").status_code == 404
+
+
+def test_risks_nonconformities_and_actions_are_recorded_on_the_board(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    system_id = provider_with_system(client, app_sessions)
+    with transaction(app_sessions) as session:
+        cycle = service.start(session, system_id=system_id, user_id=None)
+        cycle.phase = "act"  # as if Plan, Do and Check were signed
+        cycle_id = cycle.id
+    board = client.get(f"/pdca/cycles/{cycle_id}")
+    csrf = csrf_from(board.text)
+    bad = client.post(
+        f"/pdca/cycles/{cycle_id}/risks",
+        data={
+            "csrf_token": csrf,
+            "hazard": "Khmer names mis-read",
+            "likelihood": "9",
+            "impact": "2",
+        },
+    )
+    assert bad.status_code == 422 and "from 1 to 5" in bad.text
+    added = client.post(
+        f"/pdca/cycles/{cycle_id}/risks",
+        data={"csrf_token": csrf, "hazard": "Khmer names mis-read", "likelihood": "4",
+              "impact": "3", "treatment": "Khmer name matching tests", "owner": "QA lead"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert added.status_code == 303
+    raised = client.post(
+        f"/pdca/cycles/{cycle_id}/findings",
+        data={"csrf_token": csrf, "description": "No fairness test by province", "severity": "major",
+              "control_urn": "urn:soai:eu-ai-act:art-10"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert raised.status_code == 303
+    with transaction(app_sessions) as session:
+        [finding] = session.scalars(select(Finding).where(Finding.cycle_id == cycle_id)).all()
+    planned = client.post(
+        f"/pdca/cycles/{cycle_id}/findings/{finding.id}",
+        data={"csrf_token": csrf, "root_cause": "Not planned", "action": "Test by province",
+              "owner": "Data lead", "due_date": "2020-01-31"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert planned.status_code == 303
+    page = client.get(f"/pdca/cycles/{cycle_id}").text
+    assert "Khmer names mis-read" in page and "Test by province" in page
+    assert "overdue" in page, "an action past its due date is flagged"
+    verified = client.post(
+        f"/pdca/cycles/{cycle_id}/findings/{finding.id}",
+        data={"csrf_token": csrf, "verification": "Re-test showed parity across provinces"},
+        follow_redirects=False,
+    )
+    assert verified.status_code == 303
+    with transaction(app_sessions) as session:
+        assert session.get_one(Finding, finding.id).status == "verified"
+
+
+def test_a_regulator_assigns_an_analyst_who_then_sees_the_cycle(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    client.headers["Accept-Language"] = "en"
+    bank = make_organisation(app_sessions, name="Bank")
+    system = register(app_sessions, bank)
+    with transaction(app_sessions) as session:
+        cycle_id = service.start(session, system_id=system.id, user_id=None).id
+    analyst = make_user(app_sessions, "analyst")
+    provider = make_user(app_sessions, "provider")
+    regulator = make_user(app_sessions, "regulator")
+    sign_in(client, regulator.email, PASSWORD)
+    board = client.get(f"/pdca/cycles/{cycle_id}")
+    refused = client.post(
+        f"/pdca/cycles/{cycle_id}/analyst",
+        data={"csrf_token": csrf_from(board.text), "email": provider.email},
+    )
+    assert refused.status_code == 422 and "Only a certified analyst" in refused.text
+    client.post(
+        f"/pdca/cycles/{cycle_id}/analyst",
+        data={"csrf_token": csrf_from(board.text), "email": analyst.email},
+    )
+    other = TestClient(client.app)
+    other.headers["Accept-Language"] = "en"
+    sign_in(other, analyst.email, PASSWORD)
+    assert other.get(f"/pdca/cycles/{cycle_id}").status_code == 200

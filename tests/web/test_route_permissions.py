@@ -34,6 +34,8 @@ PATH_VALUES = {
     "urn": "urn:soai:eu-ai-act:art-9",
     "cycle_id": "999999",
     "control_id": "999999",
+    "risk_id": "999999",
+    "finding_id": "999999",
 }
 
 

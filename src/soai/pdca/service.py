@@ -7,6 +7,7 @@ make at once (the cycle's plan, a control) name the version they read; a stale v
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -350,3 +351,22 @@ def verify_action(session: Session, *, cycle: Cycle, finding_id: int, note: str)
         )
     finding.status, finding.verification, finding.verified_at = "verified", note.strip(), utcnow()
     return finding
+
+
+def assign_analyst(session: Session, *, cycle: Cycle, analyst_id: int, roles: set[str]) -> None:
+    """Give a cycle to a certified analyst (who then sees and assesses it)."""
+    if "analyst" not in roles:
+        raise InvalidInput(
+            N_("Only a certified analyst can be assigned to assess a cycle."), field="analyst"
+        )
+    cycle.analyst_id = analyst_id
+    cycle.version += 1
+
+
+def overdue(findings: Iterable[Finding], *, today: date) -> set[int]:
+    """Ids of the corrective actions past their due date and not yet verified."""
+    return {
+        f.id
+        for f in findings
+        if f.status != "verified" and f.due_date is not None and f.due_date < today
+    }

@@ -14,6 +14,7 @@ from soai.catalog import service as catalog
 from soai.db import transaction
 from soai.errors import InvalidInput, PermissionDenied, SoaiError
 from soai.i18n.markers import N_
+from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
@@ -129,6 +130,9 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
         current = signoff.score(session, cycle=cycle)
         history = signoff.history(session, system_id=cycle.system_id)
         signed = signoff.gates_of(session, cycle=cycle)
+        analyst = (
+            identity.get_user_by_id(session, user_id=cycle.analyst_id) if cycle.analyst_id else None
+        )
     requirements = catalog.catalogue().requirements
     grid = risk_library.heat_map_counts((r.likelihood, r.impact) for r in risks)
     return render(
@@ -151,6 +155,8 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
             "score": current,
             "history": history,
             "signed": signed,
+            "analyst_name": analyst.display_name if analyst else None,
+            "overdue": service.overdue(findings, today=date.today()),
             "phases": PHASE_LABELS,
             "order": gates.PHASES,
             "assessments": ASSESSMENT_LABELS,
@@ -163,6 +169,11 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
         },
         status_code=error.status if error else 200,
     )
+
+
+def board_with_error(request: Request, cycle_id: int, error: SoaiError) -> HTMLResponse:
+    """The board again, with what went wrong (for the routes that record on it)."""
+    return _board(request, cycle_id, error=error)
 
 
 @router.get("/pdca/cycles/{cycle_id}", response_class=HTMLResponse, name="pdca:cycle")
@@ -337,3 +348,13 @@ async def evidence(
     except SoaiError as exc:
         return _board(request, cycle_id, error=exc)
     return _done(cycle_id, "#evidence")
+
+
+def _routers() -> list[APIRouter]:
+    from soai.pdca import record_views  # it imports board_with_error from here
+
+    return [router, record_views.router]
+
+
+# Every router of the part, for the app.
+routers = _routers()
