@@ -17,6 +17,7 @@ from soai.pdca import service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Cycle, Finding, Risk
 from soai.registry import service as registry
+from soai.settings import Settings
 from tests.identity.factories import make_user
 from tests.registry.factories import make_organisation, register
 
@@ -264,3 +265,40 @@ def test_a_gate_is_reopened_only_with_a_reason_and_the_reopening_is_logged(
         )
         assert gate.reopen_reason == "Scope missed a branch" and gate.reopen_ledger_position == size
         assert cycle_of(session, cycle_id).phase == "plan"
+
+
+def test_an_attestation_is_refused_while_the_council_is_pending_and_revoked_on_regression(
+    sessions: sessionmaker[Session], tmp_path: Path, settings: Settings
+) -> None:
+    from soai.credentials import service as credentials
+    from soai.instance import service as instance
+    from soai.pdca import attestation
+
+    instance.initialise(settings, "cambodia")
+    issuer = credentials.issuer_for(settings)
+    cycle_id = run_full_cycle(sessions, tmp_path)
+    with transaction(sessions) as session:
+        closed = cycle_of(session, cycle_id)
+        with pytest.raises(Conflict, match="council review is pending"):
+            attestation.attest(
+                session, cycle=closed, issuer=issuer, email="cro@bank.example.org", user_id=None
+            )
+        closed.council_review = "decided"  # what the council part will record
+        credential = attestation.attest(
+            session, cycle=closed, issuer=issuer, email="cro@bank.example.org", user_id=None
+        )
+        assert "OpenBadgeCredential" in credential["type"]
+        assert (
+            credential["credentialSubject"]["achievement"]["name"]
+            == "SOAI-PDCA Platinum attestation"
+        )
+        with pytest.raises(Conflict):
+            attestation.attest(
+                session, cycle=closed, issuer=issuer, email="x@example.org", user_id=None
+            )
+        following = service.open_cycle_of(session, system_id=closed.system_id)
+        assert following is not None
+        following.maturity, following.number = "silver", 2
+        revoked = attestation.on_new_score(session, cycle=following)
+        assert [a.credential_id for a in revoked] == [credential["id"]]
+        assert attestation.active(session, system_id=closed.system_id) == []

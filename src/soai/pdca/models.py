@@ -164,3 +164,20 @@ class Gate(Base):
     reopened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reopen_reason: Mapped[str | None] = mapped_column(Text)
     reopen_ledger_position: Mapped[int | None] = mapped_column()
+
+
+class Attestation(Base):
+    """A signed credential attesting a cycle's maturity; revoked if a later cycle regresses."""
+
+    __tablename__ = "pdca_attestations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_systems.id", ondelete="CASCADE"), index=True
+    )
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("pdca_cycles.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(10))
+    credential_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)

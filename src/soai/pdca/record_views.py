@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from soai.credentials import service as credentials
 from soai.db import transaction
 from soai.errors import InvalidInput, SoaiError
 from soai.i18n.markers import N_
@@ -16,7 +17,7 @@ from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.pdca import service
+from soai.pdca import attestation, service
 from soai.pdca.views import board_with_error
 from soai.web.state import app_state
 
@@ -167,6 +168,32 @@ async def assign(
             )
             user = identity.get_user(session, email=form.get("email", ""))
             service.assign_analyst(session, cycle=cycle, analyst_id=user.id, roles=user.role_names)
+    except SoaiError as exc:
+        return board_with_error(request, cycle_id, exc)
+    return _back(cycle_id, "gate-heading")
+
+
+@router.post("/pdca/cycles/{cycle_id}/attest", name="pdca:attest")
+async def attest(
+    request: Request,
+    cycle_id: int,
+    principal: Principal = Depends(require(Permission.PDCA_MANAGE)),
+) -> Response:
+    """Issue the signed attestation of a closed cycle to the provider's e-mail address."""
+    form = await _form(request)
+    state = app_state(request)
+    try:
+        with transaction(state.sessions, write=True) as session:
+            cycle = service.get(
+                session, cycle_id=cycle_id, scope=service.scope_for(session, principal=principal)
+            )
+            attestation.attest(
+                session,
+                cycle=cycle,
+                issuer=credentials.issuer_for(state.settings),
+                email=form.get("email", ""),
+                user_id=principal.user_id,
+            )
     except SoaiError as exc:
         return board_with_error(request, cycle_id, exc)
     return _back(cycle_id, "gate-heading")

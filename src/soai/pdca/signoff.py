@@ -15,8 +15,8 @@ from soai.db import utcnow
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
+from soai.pdca import attestation, gates, scoring, service
 from soai.pdca import evidence as evidence_items
-from soai.pdca import gates, scoring, service
 from soai.pdca.models import Control, Cycle, Finding, Gate, Risk
 from soai.registry import service as registry
 
@@ -150,6 +150,7 @@ def sign(session: Session, *, cycle: Cycle, phase: str, user_id: int | None, sig
     if following == "closed":
         cycle.closed_at = utcnow()
         session.flush()
+        attestation.on_new_score(session, cycle=cycle)
         service.start(session, system_id=cycle.system_id, user_id=user_id, carry_from=cycle)
     session.flush()
     return gate

@@ -18,8 +18,8 @@ from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
+from soai.pdca import attestation, gates, risk_library, service, signoff
 from soai.pdca import evidence as evidence_items
-from soai.pdca import gates, risk_library, service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Evidence, Finding, Risk
 from soai.registry import service as registry
@@ -133,6 +133,7 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
         analyst = (
             identity.get_user_by_id(session, user_id=cycle.analyst_id) if cycle.analyst_id else None
         )
+        attestations = attestation.active(session, system_id=cycle.system_id)
     requirements = catalog.catalogue().requirements
     grid = risk_library.heat_map_counts((r.likelihood, r.impact) for r in risks)
     return render(
@@ -156,6 +157,7 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
             "history": history,
             "signed": signed,
             "analyst_name": analyst.display_name if analyst else None,
+            "attestations": attestations,
             "overdue": service.overdue(findings, today=date.today()),
             "phases": PHASE_LABELS,
             "order": gates.PHASES,

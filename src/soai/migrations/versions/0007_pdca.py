@@ -1,8 +1,8 @@
-"""pdca cycles
+"""pdca
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-27 10:06:37.340109
+Create Date: 2026-11-27 10:20:36.424136
 """
 
 from collections.abc import Sequence
@@ -69,6 +69,35 @@ def upgrade() -> None:
     with op.batch_alter_table("pdca_cycles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pdca_cycles_analyst_id"), ["analyst_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_pdca_cycles_system_id"), ["system_id"], unique=False)
+
+    op.create_table(
+        "pdca_attestations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("cycle_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=False),
+        sa.Column("credential_id", sa.String(length=64), nullable=False),
+        sa.Column("issued_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", soai.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoke_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["cycle_id"],
+            ["pdca_cycles.id"],
+            name=op.f("fk_pdca_attestations_cycle_id_pdca_cycles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["registry_systems.id"],
+            name=op.f("fk_pdca_attestations_system_id_registry_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pdca_attestations")),
+    )
+    with op.batch_alter_table("pdca_attestations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pdca_attestations_system_id"), ["system_id"], unique=False
+        )
 
     op.create_table(
         "pdca_controls",
@@ -280,6 +309,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_pdca_controls_cycle_id"))
 
     op.drop_table("pdca_controls")
+    with op.batch_alter_table("pdca_attestations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pdca_attestations_system_id"))
+
+    op.drop_table("pdca_attestations")
     with op.batch_alter_table("pdca_cycles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pdca_cycles_system_id"))
         batch_op.drop_index(batch_op.f("ix_pdca_cycles_analyst_id"))
