@@ -20,6 +20,7 @@ from soai.instance import cli as instance_cli
 from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
 from soai.ledger.cli import ledger_app
+from soai.pdca import cli_steps  # noqa: F401 - registers the step commands on pdca_app
 from soai.pdca.cli import pdca_app
 from soai.registry import cli as registry_cli
 
