@@ -186,3 +186,42 @@ def test_a_regulator_assigns_an_analyst_who_then_sees_the_cycle(
     other.headers["Accept-Language"] = "en"
     sign_in(other, analyst.email, PASSWORD)
     assert other.get(f"/pdca/cycles/{cycle_id}").status_code == 200
+
+
+def test_the_api_records_steps_and_refuses_a_stale_version_with_409(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    system_id = provider_with_system(client, app_sessions)
+    with transaction(app_sessions) as session:
+        cycle = service.start(session, system_id=system_id, user_id=None)
+        cycle_id, version = cycle.id, cycle.version
+        control_id = session.scalars(select(Control.id).where(Control.cycle_id == cycle_id)).first()
+    headers = {"X-CSRF-Token": csrf_from(client.get(f"/pdca/cycles/{cycle_id}").text)}
+    saved = client.patch(
+        f"/api/v1/pdca/cycles/{cycle_id}",
+        json={"version": version, "scope": "Lending"},
+        headers=headers,
+    )
+    assert saved.status_code == 200
+    stale = client.patch(
+        f"/api/v1/pdca/cycles/{cycle_id}",
+        json={"version": version, "scope": "Other"},
+        headers=headers,
+    )
+    assert stale.status_code == 409 and stale.json()["error"]["field"] == "version"
+    risk = client.post(
+        f"/api/v1/pdca/cycles/{cycle_id}/risks",
+        json={"hazard": "Drift after the rainy season", "likelihood": 3, "impact": 3},
+        headers=headers,
+    )
+    assert risk.status_code == 201
+    uploaded = client.post(
+        f"/api/v1/pdca/cycles/{cycle_id}/evidence",
+        data={"title": "Policy", "control_id": [str(control_id)]},
+        files={"file": ("policy.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        headers=headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    board = client.get(f"/api/v1/pdca/cycles/{cycle_id}").json()
+    evidenced = [c for c in board["controls"] if c["id"] == control_id]
+    assert evidenced[0]["evidence"] == [uploaded.json()["sha256"]]

@@ -23,6 +23,7 @@ from soai.jobs.runner import InProcessRunner
 from soai.ledger import api as ledger_api
 from soai.ledger import views as ledger_views
 from soai.pdca import api as pdca_api
+from soai.pdca import api_steps as pdca_api_steps
 from soai.profiles import service as profiles
 from soai.registry import api as registry_api
 from soai.settings import Settings, get_settings
@@ -51,6 +52,7 @@ API_ROUTERS = [
     catalog_api.router,
     registry_api.router,
     pdca_api.router,
+    pdca_api_steps.router,
     web_views.api_router,
 ]
 
