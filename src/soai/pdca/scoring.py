@@ -37,12 +37,16 @@ class Score:
 def score(controls: Iterable[Scored], *, independent: bool) -> Score:
     earned: dict[str, float] = {}
     possible: dict[str, float] = {}
+    assessed = False
     for control in controls:
+        assessed = assessed or control.assessment is not None
         if not control.applicable or control.assessment == "not_applicable":
             continue
         possible[control.framework] = possible.get(control.framework, 0.0) + control.weight
         credit = CREDIT.get(control.assessment or "", 0.0)
         earned[control.framework] = earned.get(control.framework, 0.0) + credit * control.weight
+    if not assessed:  # nothing assessed yet: no score, rather than a score of zero
+        return Score(None, {}, None, False)
     by_framework = {
         framework: round(100 * earned.get(framework, 0.0) / total, 1)
         for framework, total in sorted(possible.items())
