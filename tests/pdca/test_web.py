@@ -225,3 +225,19 @@ def test_the_api_records_steps_and_refuses_a_stale_version_with_409(
     board = client.get(f"/api/v1/pdca/cycles/{cycle_id}").json()
     evidenced = [c for c in board["controls"] if c["id"] == control_id]
     assert evidenced[0]["evidence"] == [uploaded.json()["sha256"]]
+
+
+def test_the_board_offers_the_pdf_report_and_the_oscal_assessment_results(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    system_id = provider_with_system(client, app_sessions)
+    with transaction(app_sessions) as session:
+        cycle_id = service.start(session, system_id=system_id, user_id=None).id
+    board = client.get(f"/pdca/cycles/{cycle_id}")
+    assert f"/pdca/cycles/{cycle_id}/report.pdf" in board.text
+    pdf = client.get(f"/pdca/cycles/{cycle_id}/report.pdf?lang=km")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    results = client.get(f"/api/v1/pdca/cycles/{cycle_id}/oscal-results")
+    assert results.status_code == 200
+    assert results.json()["assessment-results"]["metadata"]["oscal-version"]

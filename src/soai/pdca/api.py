@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from soai.db import transaction
+from soai.catalog import service as catalog
+from soai.db import transaction, utcnow
 from soai.errors import PermissionDenied
 from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.pdca import cli, service, signoff
+from soai.pdca import cli, oscal_results, service, signoff
 from soai.pdca import evidence as evidence_items
 from soai.pdca.models import Control, Finding, Risk
 from soai.web.state import app_state
@@ -98,3 +100,25 @@ def sign(
         )
         return {"phase": gate.phase, "signed_by": gate.signer_name,
                 "ledger_position": gate.ledger_position}  # fmt: skip
+
+
+@router.get("/cycles/{cycle_id}/oscal-results", name="api:pdca:oscal_results")
+def oscal_results_document(
+    request: Request, cycle_id: int, principal: Principal = Depends(require(Permission.PDCA_VIEW))
+) -> JSONResponse:
+    """The cycle's assessment as an OSCAL assessment-results document."""
+    state = app_state(request)
+    with transaction(state.sessions) as session:
+        found = service.get(
+            session, cycle_id=cycle_id, scope=service.scope_for(session, principal=principal)
+        )
+        data = oscal_results.from_cycle(session, cycle=found, country=state.profile.country.code)
+    document = oscal_results.assessment_results(
+        data, catalog_href=catalog.OSCAL_CATALOG_PATH, generated_at=utcnow()
+    )
+    return JSONResponse(
+        document,
+        headers={
+            "Content-Disposition": f'attachment; filename="soai-pdca-cycle-{cycle_id}-assessment-results.json"'
+        },
+    )

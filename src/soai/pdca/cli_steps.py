@@ -12,17 +12,19 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from soai.catalog import service as catalog
 from soai.cli_support import instance_sessions, print_json, settings_or_exit
 from soai.credentials import service as credentials
-from soai.db import transaction
+from soai.db import transaction, utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.identity import service as identity
-from soai.pdca import attestation, service
+from soai.pdca import attestation, oscal_results, report, service
 from soai.pdca import evidence as evidence_items
 from soai.pdca.cli import EVERYTHING, pdca_app
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Cycle
+from soai.profiles import service as profiles
 
 console = Console()
 CHUNK = 1024 * 1024
@@ -219,3 +221,32 @@ def attest(
             email=email, user_id=None,
         )  # fmt: skip
     print_json(credential)
+
+
+@pdca_app.command("oscal")
+def oscal(cycle_id: Annotated[int, typer.Argument(help="The cycle's id")]) -> None:
+    """The cycle's assessment as an OSCAL assessment-results document (JSON on stdout)."""
+    country = profiles.instance_profile(settings_or_exit().home.resolve()).country.code
+    with transaction(instance_sessions()) as session:
+        data = oscal_results.from_cycle(session, cycle=_cycle(session, cycle_id), country=country)
+    print_json(
+        oscal_results.assessment_results(
+            data, catalog_href=catalog.OSCAL_CATALOG_PATH, generated_at=utcnow()
+        )
+    )
+
+
+@pdca_app.command("report")
+def report_pdf(
+    cycle_id: Annotated[int, typer.Argument(help="The cycle's id")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the PDF")],
+    lang: Annotated[str, typer.Option(help="en or km")] = "en",
+) -> None:
+    """Write the cycle's bilingual compliance report as a PDF."""
+    settings = settings_or_exit()
+    profile = profiles.instance_profile(settings.home.resolve())
+    pdf = report.render_pdf(
+        instance_sessions(), cycle_id=cycle_id, scope=EVERYTHING, profile=profile, language=lang
+    )
+    output.write_bytes(pdf)
+    console.print(f"Wrote {output} ({len(pdf):,} bytes).")

@@ -18,7 +18,7 @@ from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.pdca import attestation, gates, risk_library, service, signoff
+from soai.pdca import attestation, gates, report, risk_library, service, signoff
 from soai.pdca import evidence as evidence_items
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Evidence, Finding, Risk
@@ -350,6 +350,28 @@ async def evidence(
     except SoaiError as exc:
         return _board(request, cycle_id, error=exc)
     return _done(cycle_id, "#evidence")
+
+
+@router.get("/pdca/cycles/{cycle_id}/report.pdf", name="pdca:report")
+def report_pdf(
+    request: Request, cycle_id: int, principal: Principal = Depends(require(Permission.PDCA_VIEW))
+) -> Response:
+    """The cycle's compliance report as a PDF in the reader's language (``?lang=en|km``)."""
+    state = app_state(request)
+    language = request.query_params.get("lang") or translator_for(request).language
+    language = language if language in state.profile.languages else state.profile.default_language
+    with transaction(state.sessions) as session:
+        scope = service.scope_for(session, principal=principal)
+    pdf = report.render_pdf(
+        state.sessions, cycle_id=cycle_id, scope=scope, profile=state.profile, language=language
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="soai-pdca-cycle-{cycle_id}-{language}.pdf"'
+        },
+    )
 
 
 def _routers() -> list[APIRouter]:
