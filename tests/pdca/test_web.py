@@ -241,3 +241,28 @@ def test_the_board_offers_the_pdf_report_and_the_oscal_assessment_results(
     results = client.get(f"/api/v1/pdca/cycles/{cycle_id}/oscal-results")
     assert results.status_code == 200
     assert results.json()["assessment-results"]["metadata"]["oscal-version"]
+
+
+def test_actions_due_soon_or_overdue_are_listed_for_reminders(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    from datetime import date, timedelta
+
+    system_id = provider_with_system(client, app_sessions)
+    today = date.today()
+    with transaction(app_sessions) as session:
+        cycle = service.start(session, system_id=system_id, user_id=None)
+        for days, text in ((-3, "Late action"), (5, "Soon action"), (60, "Later action")):
+            finding = service.raise_finding(
+                session, cycle=cycle, description=text, control_urn=None, severity="minor"
+            )
+            service.plan_action(
+                session, cycle=cycle, finding_id=finding.id, root_cause="r", action=text,
+                owner="o", due_date=today + timedelta(days=days),
+            )  # fmt: skip
+        scope = service.Scope(everything=True)
+        due = service.actions_due(session, scope=scope, today=today, within_days=14)
+        assert [f.action for f in due] == ["Late action", "Soon action"]
+    page = client.get("/pdca").text
+    assert "Late action" in page and "Soon action" in page and "Later action" not in page
+    assert "overdue" in page

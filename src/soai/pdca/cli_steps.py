@@ -250,3 +250,33 @@ def report_pdf(
     )
     output.write_bytes(pdf)
     console.print(f"Wrote {output} ({len(pdf):,} bytes).")
+
+
+@pdca_app.command("reminders")
+def reminders(
+    days: Annotated[int, typer.Option(help="Include actions due within this many days")] = 14,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Corrective actions overdue or due soon in open cycles (for a daily reminder job)."""
+    today = date.today()
+    with transaction(instance_sessions()) as session:
+        due = [
+            {
+                "cycle": f.cycle_id,
+                "finding": f.id,
+                "action": f.action,
+                "owner": f.owner,
+                "due_date": f.due_date.isoformat() if f.due_date else None,
+                "overdue": bool(f.due_date and f.due_date < today),
+            }
+            for f in service.actions_due(session, scope=EVERYTHING, today=today, within_days=days)
+        ]
+    if json_out:
+        print_json({"today": today.isoformat(), "actions": due})
+        return
+    for item in due:
+        mark = "OVERDUE" if item["overdue"] else "due"
+        console.print(
+            f"{mark} {item['due_date']}: cycle {item['cycle']} — {item['action']} ({item['owner']})"
+        )
+    console.print(f"{len(due)} action(s).")

@@ -370,3 +370,22 @@ def overdue(findings: Iterable[Finding], *, today: date) -> set[int]:
         for f in findings
         if f.status != "verified" and f.due_date is not None and f.due_date < today
     }
+
+
+def actions_due(session: Session, *, scope: Scope, today: date, within_days: int) -> list[Finding]:
+    """Unverified corrective actions due by ``today + within_days`` (overdue ones included),
+    in the open cycles the caller may see, soonest first: what reminders are sent about."""
+    horizon = date.fromordinal(today.toordinal() + within_days)
+    query = (
+        select(Finding)
+        .join(Cycle, Cycle.id == Finding.cycle_id)
+        .where(
+            Cycle.phase != "closed",
+            Finding.status != "verified",
+            Finding.due_date.is_not(None),
+            Finding.due_date <= horizon,
+        )
+        .order_by(Finding.due_date, Finding.id)
+    )
+    visible = {c.id for c in cycles(session, scope=scope)}
+    return [f for f in session.scalars(query) if f.cycle_id in visible]

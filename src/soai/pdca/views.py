@@ -77,10 +77,12 @@ def home(
     request: Request, principal: Principal = Depends(require(Permission.PUBLIC_READ))
 ) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
+    due: list[Any] = []
     if principal.can(Permission.PDCA_VIEW):
         state = app_state(request)
         with transaction(state.sessions) as session:
             scope = service.scope_for(session, principal=principal)
+            due = service.actions_due(session, scope=scope, today=date.today(), within_days=14)
             for cycle in service.cycles(session, scope=scope):
                 system = registry.get(
                     session, system_id=cycle.system_id, scope=registry.Scope(everything=True)
@@ -99,7 +101,10 @@ def home(
             "part": PART,
             "rows": rows,
             "phases": PHASE_LABELS,
+            "maturities": MATURITY_LABELS,
             "can_view": principal.can(Permission.PDCA_VIEW),
+            "due": due,
+            "today": date.today(),
         },
     )
 
