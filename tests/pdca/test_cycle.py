@@ -302,3 +302,48 @@ def test_an_attestation_is_refused_while_the_council_is_pending_and_revoked_on_r
         revoked = attestation.on_new_score(session, cycle=following)
         assert [a.credential_id for a in revoked] == [credential["id"]]
         assert attestation.active(session, system_id=closed.system_id) == []
+
+
+def test_two_people_signing_the_same_gate_at_once_pass_it_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    import threading
+
+    cycle_id, _ = high_risk_cycle(sessions)
+    with transaction(sessions) as session:
+        cycle = cycle_of(session, cycle_id)
+        service.update_plan(
+            session, cycle=cycle, version=cycle.version,
+            values={"scope": "S", "objectives": "O", "roles": "R"},
+        )  # fmt: skip
+        for risk in session.scalars(select(Risk).where(Risk.cycle_id == cycle_id)):
+            risk.owner = "CRO"
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press(name: str) -> None:
+        barrier.wait()
+        try:
+            with transaction(sessions, write=True) as session:
+                signoff.sign(
+                    session,
+                    cycle=cycle_of(session, cycle_id),
+                    phase="plan",
+                    user_id=None,
+                    signer=name,
+                )
+            outcomes.append("signed")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=press, args=(name,)) for name in ("Dara", "Sokha")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "signed"]
+    with transaction(sessions) as session:
+        assert [g.phase for g in signoff.gates_of(session, cycle=cycle_of(session, cycle_id))] == [
+            "plan"
+        ]
+        assert cycle_of(session, cycle_id).phase == "do"

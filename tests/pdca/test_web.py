@@ -266,3 +266,59 @@ def test_actions_due_soon_or_overdue_are_listed_for_reminders(
     page = client.get("/pdca").text
     assert "Late action" in page and "Soon action" in page and "Later action" not in page
     assert "overdue" in page
+
+
+def test_a_regulator_reopens_a_gate_with_a_reason_from_the_board(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    from soai.pdca import signoff
+    from soai.pdca.models import Risk
+
+    client.headers["Accept-Language"] = "en"
+    bank = make_organisation(app_sessions, name="Bank")
+    system = register(app_sessions, bank)
+    with transaction(app_sessions) as session:
+        cycle = service.start(session, system_id=system.id, user_id=None)
+        service.update_plan(
+            session,
+            cycle=cycle,
+            version=cycle.version,
+            values={"scope": "S", "objectives": "O", "roles": "R"},
+        )
+        for risk in session.scalars(select(Risk).where(Risk.cycle_id == cycle.id)):
+            risk.owner = "CRO"
+        session.refresh(cycle)
+        signoff.sign(session, cycle=cycle, phase="plan", user_id=None, signer="Dara")
+        cycle_id = cycle.id
+    regulator = make_user(app_sessions, "regulator")
+    sign_in(client, regulator.email, PASSWORD)
+    board = client.get(f"/pdca/cycles/{cycle_id}")
+    assert "Reopen the gate of" in board.text
+    empty = client.post(
+        f"/pdca/cycles/{cycle_id}/reopen",
+        data={"csrf_token": csrf_from(board.text), "phase": "plan", "reason": ""},
+    )
+    assert empty.status_code == 422 and "reason" in empty.text
+    reopened = client.post(
+        f"/pdca/cycles/{cycle_id}/reopen",
+        data={
+            "csrf_token": csrf_from(board.text),
+            "phase": "plan",
+            "reason": "Scope missed the app",
+        },
+        follow_redirects=False,
+    )
+    assert reopened.status_code == 303
+    page = client.get(f"/pdca/cycles/{cycle_id}").text
+    assert "reopened: Scope missed the app" in page
+    headers = {"X-CSRF-Token": csrf_from(page)}
+    test_result = client.post(
+        f"/api/v1/pdca/cycles/{cycle_id}/links",
+        json={
+            "title": "Fairness test",
+            "url": "https://bank.example.org/fairness",
+            "kind": "test_result",
+        },
+        headers=headers,
+    )
+    assert test_result.status_code == 201

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from soai.db import transaction
+from soai.errors import InvalidInput
+from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
@@ -51,6 +53,13 @@ class AssessmentIn(Body):
     version: int
     assessment: str
     reasoning: str
+
+
+class LinkIn(Body):
+    title: str
+    url: str
+    kind: str = "link"  # link | test_result
+    control_ids: list[int] = []
 
 
 class RiskIn(Body):
@@ -149,6 +158,22 @@ def evidence(
             user_id=principal.user_id,
         )
         return {"evidence": stored.id, "sha256": stored.sha256, "size": stored.size}
+
+
+@router.post("/cycles/{cycle_id}/links", name="api:pdca:link", status_code=201)
+def link(
+    request: Request, cycle_id: int, body: LinkIn, principal: Principal = Depends(require(EDIT))
+) -> dict[str, Any]:
+    """Offer a link (a document online, or a test result) as evidence for controls."""
+    if body.kind not in ("link", "test_result"):
+        raise InvalidInput(N_("Evidence links are of kind link or test_result."), field="kind")
+    with transaction(app_state(request).sessions, write=True) as session:
+        cycle = _cycle(request, session, principal, cycle_id)
+        added = evidence_items.add_link_evidence(
+            session, cycle=cycle, title=body.title, url=body.url, kind=body.kind,
+            control_ids=body.control_ids, user_id=principal.user_id,
+        )  # fmt: skip
+        return {"evidence": added.id}
 
 
 @router.post("/cycles/{cycle_id}/risks", name="api:pdca:risk", status_code=201)

@@ -17,7 +17,7 @@ from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.pdca import attestation, service
+from soai.pdca import attestation, service, signoff
 from soai.pdca.views import board_with_error
 from soai.web.state import app_state
 
@@ -192,6 +192,31 @@ async def attest(
                 cycle=cycle,
                 issuer=credentials.issuer_for(state.settings),
                 email=form.get("email", ""),
+                user_id=principal.user_id,
+            )
+    except SoaiError as exc:
+        return board_with_error(request, cycle_id, exc)
+    return _back(cycle_id, "gate-heading")
+
+
+@router.post("/pdca/cycles/{cycle_id}/reopen", name="pdca:reopen")
+async def reopen(
+    request: Request,
+    cycle_id: int,
+    principal: Principal = Depends(require(Permission.PDCA_MANAGE)),
+) -> Response:
+    """Reopen a passed gate with a reason (logged); the cycle returns to that phase."""
+    form = await _form(request)
+    try:
+        with transaction(app_state(request).sessions, write=True) as session:
+            cycle = service.get(
+                session, cycle_id=cycle_id, scope=service.scope_for(session, principal=principal)
+            )
+            signoff.reopen(
+                session,
+                cycle=cycle,
+                phase=form.get("phase", ""),
+                reason=form.get("reason", ""),
                 user_id=principal.user_id,
             )
     except SoaiError as exc:
