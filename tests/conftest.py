@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from soai import db
 from soai.migrations.metadata import target_metadata
 from soai.settings import Environment, Settings
+from tests.web.browser import base_url, browser  # noqa: F401 - fixtures of the browser tests
 
 PG_ENV = "SOAI_TEST_POSTGRES_URL"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
