@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from soai import db
+from soai.assurance.cli import assure_app
 from soai.catalog.cli import catalog_app
 from soai.cli_support import print_json, settings_or_exit
 from soai.credentials.cli import credential_app
@@ -47,6 +48,7 @@ app.command("classify")(registry_cli.classify)
 app.add_typer(registry_cli.registry_app, name="registry")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(pdca_app, name="pdca")
+app.add_typer(assure_app, name="assure")
 
 
 @db_app.command("upgrade")

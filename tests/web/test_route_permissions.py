@@ -36,6 +36,7 @@ PATH_VALUES = {
     "control_id": "999999",
     "risk_id": "999999",
     "finding_id": "999999",
+    "run_id": "999999",
 }
 
 

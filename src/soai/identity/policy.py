@@ -52,6 +52,8 @@ class Permission(StrEnum):
     PDCA_EDIT = "pdca.edit"  # plan, implement, evidence, findings, gate sign-offs
     PDCA_ASSESS = "pdca.assess"  # assess controls and sign the Check gate (certified analysts)
     PDCA_MANAGE = "pdca.manage"  # start cycles for any system, assign analysts, reopen gates
+    ASSURANCE_RUN = "assurance.run"  # run technical tests, see one's own runs ...
+    ASSURANCE_ALL = "assurance.all"  # ... or, with this, every run
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
@@ -67,11 +69,19 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.REGISTRY_EDIT,
         Permission.PDCA_VIEW,
         Permission.PDCA_EDIT,
+        Permission.ASSURANCE_RUN,
     },
     Role.COUNCIL_MEMBER: _SIGNED_IN | _SEES_REGISTER | {Permission.PDCA_VIEW, Permission.PDCA_ALL},
     Role.ANALYST: _SIGNED_IN
     | _SEES_REGISTER
-    | {Permission.JOBS_READ, Permission.PDCA_VIEW, Permission.PDCA_EDIT, Permission.PDCA_ASSESS},
+    | {
+        Permission.JOBS_READ,
+        Permission.PDCA_VIEW,
+        Permission.PDCA_EDIT,
+        Permission.PDCA_ASSESS,
+        Permission.ASSURANCE_RUN,
+        Permission.ASSURANCE_ALL,
+    },
     Role.REGULATOR: _SIGNED_IN
     | _SEES_REGISTER
     | {
@@ -84,6 +94,8 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.PDCA_ALL,
         Permission.PDCA_EDIT,
         Permission.PDCA_MANAGE,
+        Permission.ASSURANCE_RUN,
+        Permission.ASSURANCE_ALL,
     },
     Role.ADMIN: frozenset(Permission),
 }
