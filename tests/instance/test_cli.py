@@ -63,6 +63,8 @@ def test_demo_initialises_prints_logins_and_is_idempotent(settings: Settings) ->
     credit = [c for c in cycles if c["system_name"] == "Retail credit scoring v3"]
     assert [(c["number"], c["phase"]) for c in credit] == [(1, "closed"), (2, "plan")]
     assert credit[0]["score"] is not None and credit[1]["score"] is None
+    assert "Ran the demo fairness test" in first.stdout
+    assert "Ran the demo fairness test" not in second.stdout
     users = json.loads(run(settings, "user", "list", "--json").stdout)
     assert len(users) == 6
     assert {role for u in users for role in u["roles"]} == {

@@ -52,10 +52,15 @@ def demo() -> None:
             session, profiles.instance_profile(settings.home.resolve())
         )
         cycles = demo_data.seed_cycles(session, settings.home)
+        tests = demo_data.seed_tests(
+            session, settings.home, profiles.instance_profile(settings.home.resolve())
+        )
     if systems:
         console.print(f"Registered {systems} demo AI systems (see /registry).")
     if cycles:
         console.print(f"Opened {cycles} demo compliance cycles (see /pdca).")
+    if tests:
+        console.print("Ran the demo fairness test on synthetic credit data (see /assurance).")
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
         mark = "  (new)" if login.created else ""

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from soai.assurance import demo as assurance_demo
 from soai.identity import service as identity
 from soai.identity.models import User
 from soai.identity.policy import ASSIGNABLE_ROLES, Role
@@ -77,3 +78,8 @@ def seed_register(session: Session, profile: Profile) -> int:
 def seed_cycles(session: Session, home: Path) -> int:
     """Demo compliance cycles of the demo register (after it)."""
     return pdca_demo.seed(session, home=home)
+
+
+def seed_tests(session: Session, home: Path, profile: Profile) -> int:
+    """The demo fairness test run, attached to the demo credit-scoring cycle (after it)."""
+    return assurance_demo.seed(session, home=home, domain=profile.issuer_domain)
