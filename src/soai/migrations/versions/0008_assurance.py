@@ -12,7 +12,6 @@ from alembic import op
 
 import soai.db
 
-
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
