@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
 from soai.jobs import service as jobs
-from soai.registry import service
+from soai.registry import listing, service
 from tests.identity.factories import PASSWORD, make_user
 from tests.registry.factories import CSV_HEADER, csv_row
 from tests.web_client import csrf_from, sign_in
@@ -53,11 +53,11 @@ def test_a_regulator_uploads_a_file_sees_the_bad_line_then_imports_the_good_rows
     assert "Nothing was imported: 1 row(s) have problems" in page
     assert "<td>3</td>" in page and "casino" in page
     with transaction(app_sessions) as session:
-        assert service.search(session, scope=service.Scope(everything=True)).total == 0
+        assert listing.search(session, scope=service.Scope(everything=True)).total == 0
     page = finished(client, app_sessions, upload(client, content, skip=True))
     assert "1 of 2 systems imported" in page
     with transaction(app_sessions) as session:
-        assert service.search(session, scope=service.Scope(everything=True)).total == 1
+        assert listing.search(session, scope=service.Scope(everything=True)).total == 1
 
 
 def test_a_wrong_file_type_is_refused_on_the_form(

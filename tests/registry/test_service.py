@@ -14,7 +14,7 @@ from soai.errors import Conflict, InvalidInput, NotFound
 from soai.ledger import service as ledger
 from soai.ledger.service import entry
 from soai.profiles import service as profiles
-from soai.registry import reclassification, service
+from soai.registry import listing, reclassification, service
 from soai.registry.models import AISystem, Classification
 from tests.identity.factories import make_user
 from tests.registry.factories import (
@@ -68,9 +68,9 @@ def test_a_minimal_risk_company_system_stays_out_of_the_public_register(
     ministry = make_organisation(sessions, name="Ministry of Agriculture", kind="public_body")
     register(sessions, ministry, submission("Rice yield", answers={}, sector="agriculture"))
     with transaction(sessions) as session:
-        public = service.search(session, scope=None)
+        public = listing.search(session, scope=None)
         assert [s.name for s, _ in public.rows] == ["Rice yield"]
-        assert service.counts_by_risk(session, public_only=True) == {"minimal": 1}
+        assert listing.counts_by_risk(session, public_only=True) == {"minimal": 1}
 
 
 def test_providers_see_only_their_organisations_systems(sessions: sessionmaker[Session]) -> None:
@@ -83,7 +83,7 @@ def test_providers_see_only_their_organisations_systems(sessions: sessionmaker[S
         service.add_member(session, organisation_id=mine.id, user_id=provider.id)
     with transaction(sessions) as session:
         scope = service.scope_of(session, user_id=provider.id, sees_all=False)
-        assert [s.name for s, _ in service.search(session, scope=scope).rows] == ["Own system"]
+        assert [s.name for s, _ in listing.search(session, scope=scope).rows] == ["Own system"]
         assert service.get(session, system_id=own.id, scope=scope).name == "Own system"
         with pytest.raises(NotFound):
             service.get(session, system_id=other.id, scope=scope)

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
-from soai.registry import service
+from soai.registry import listing, service
 from tests.identity.factories import PASSWORD, make_user
 from tests.registry.factories import make_organisation, register, submission
 from tests.web_client import csrf_from, sign_in
@@ -103,7 +103,7 @@ def test_anyone_can_check_a_system_without_saving_it_in_khmer(
     assert 'class="risk risk-limited"' in result.text
     assert "Limited risk" not in result.text, "the tier is shown in Khmer"
     with transaction(app_sessions) as session:
-        assert service.search(session, scope=service.Scope(everything=True)).total == 0
+        assert listing.search(session, scope=service.Scope(everything=True)).total == 0
 
 
 def test_the_public_register_shows_high_risk_and_public_bodies_without_contacts(
@@ -124,7 +124,7 @@ def test_the_public_register_shows_high_risk_and_public_bodies_without_contacts(
     assert {row["name"] for row in api} == {"Credit scoring", "Rice yield"}
     assert all("contact" not in key for row in api for key in row)
     with transaction(app_sessions) as session:
-        hidden = service.search(session, scope=service.Scope(everything=True), query="queue")
+        hidden = listing.search(session, scope=service.Scope(everything=True), query="queue")
         hidden_id = hidden.rows[0][0].id
     assert client.get(f"/registry/public/{hidden_id}").status_code == 404
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from soai.assurance import demo_data, service
 from soai.assurance.models import TestRun
 from soai.pdca import service as pdca
+from soai.registry import listing
 from soai.registry import service as registry
 
 FILE = "credit-scoring-predictions.csv"
@@ -30,7 +31,7 @@ def seed(session: Session, *, home: Path, domain: str) -> int:
         session, kind="fairness", outcome=outcome, error=None, input_name=FILE,
         parameters=parameters, user_id=None,
     )  # fmt: skip
-    found = registry.search(session, scope=registry.Scope(everything=True), query=SYSTEM, limit=5)
+    found = listing.search(session, scope=registry.Scope(everything=True), query=SYSTEM, limit=5)
     system_id = next((s.id for s, _o in found.rows if s.name == SYSTEM), None)
     cycle = pdca.open_cycle_of(session, system_id=system_id) if system_id is not None else None
     if cycle is not None:

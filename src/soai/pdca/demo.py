@@ -15,6 +15,7 @@ from soai.pdca import evidence as evidence_items
 from soai.pdca import service, signoff
 from soai.pdca.evidence_store import EvidenceStore
 from soai.pdca.models import Control, Cycle, Risk
+from soai.registry import listing
 from soai.registry import service as registry
 
 ANALYST = "analyst@demo.example.org"
@@ -26,7 +27,7 @@ Credit models are validated before use and monitored monthly for drift and unfai
 
 
 def _system(session: Session, name: str) -> int | None:
-    found = registry.search(session, scope=registry.Scope(everything=True), query=name, limit=5)
+    found = listing.search(session, scope=registry.Scope(everything=True), query=name, limit=5)
     return next((s.id for s, _o in found.rows if s.name == name), None)
 
 

@@ -14,7 +14,7 @@ from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
-from soai.registry import rules, service
+from soai.registry import listing, rules, service
 from soai.registry.models import AISystem, Organisation
 from soai.registry.schemas import parse_profile
 from soai.registry.submissions import (
@@ -91,7 +91,7 @@ def public_register(
     """The public register: high-risk systems and every public body's systems."""
     state = app_state(request)
     with transaction(state.sessions) as session:
-        page = service.search(
+        page = listing.search(
             session, scope=None, query=q, risk=risk, sector=sector, offset=offset, limit=limit
         )
     country = state.profile.country.code
@@ -126,7 +126,7 @@ def systems(
     """Systems the caller may see (their organisations', or all for regulators)."""
     scope = _scope(request, principal)
     with transaction(app_state(request).sessions) as session:
-        page = service.search(
+        page = listing.search(
             session,
             scope=scope,
             query=q,

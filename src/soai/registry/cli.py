@@ -17,7 +17,7 @@ from soai.i18n.markers import N_
 from soai.identity import service as identity
 from soai.profiles import service as profiles
 from soai.profiles.schema import Profile
-from soai.registry import bulk_import, reclassification, rules, service
+from soai.registry import bulk_import, listing, reclassification, rules, service
 from soai.registry.schemas import parse_profile
 from soai.registry.submissions import OrganisationIn
 
@@ -163,7 +163,7 @@ def list_systems(
     settings = settings_or_exit()
     country = profiles.instance_profile(settings.home.resolve()).country.code
     with transaction(instance_sessions()) as session:
-        page = service.search(
+        page = listing.search(
             session,
             scope=None if public else service.Scope(everything=True),
             risk=risk,

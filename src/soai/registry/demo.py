@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from soai.errors import NotFound
 from soai.identity import service as identity
-from soai.registry import rules, service
+from soai.registry import listing, rules, service
 from soai.registry.submissions import OrganisationIn, SystemIn, SystemSubmission
 
 DEMO = Path(__file__).parent / "data" / "demo"
@@ -36,7 +36,7 @@ def seed(session: Session, *, profile_id: str, rule_set: rules.RuleSet, country:
                 continue
             service.add_member(session, organisation_id=found.id, user_id=user.id)
     added = 0
-    existing = service.registered_names(session)
+    existing = listing.registered_names(session)
     for entry in data["systems"]:
         owner = by_name[entry["organisation"]]
         if (owner.id, entry["system"]["name"]) in existing:

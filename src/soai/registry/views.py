@@ -17,6 +17,7 @@ from soai.registry import (
     changes,
     explain,
     import_views,
+    listing,
     organisation_views,
     questionnaire,
     rules,
@@ -60,7 +61,7 @@ def public_register(
     state = app_state(request)
     page = _page_number(page)
     with transaction(state.sessions) as session:
-        found = service.search(
+        found = listing.search(
             session,
             scope=None,
             query=q,
@@ -69,7 +70,7 @@ def public_register(
             offset=(page - 1) * PAGE,
             limit=PAGE,
         )
-        counts = service.counts_by_risk(session, public_only=True)
+        counts = listing.counts_by_risk(session, public_only=True)
     return render(
         request,
         "registry/public.html",
@@ -204,7 +205,7 @@ def systems(
     scope = _scope(request, principal)
     page = _page_number(page)
     with transaction(state.sessions) as session:
-        found = service.search(
+        found = listing.search(
             session,
             scope=scope,
             query=q,
