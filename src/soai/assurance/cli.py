@@ -1,89 +1,225 @@
-"""CLI of technical assurance: ``soai assure fairness`` (the contract) and ``soai assure runs``."""
+"""CLI of technical assurance: ``soai assure fairness`` (the contract), ``performance``,
+``data``, ``robustness``, ``explain`` and ``plan`` (several tests on one read of the data)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from soai.assurance import service
+from soai.assurance import checks, service
+from soai.assurance.inputs import KINDS, Spec, parse_population
 from soai.cli_support import instance_sessions, print_json, progress_bar, settings_or_exit
 from soai.db import transaction
-from soai.errors import SoaiError
+from soai.errors import InvalidInput, SoaiError
+from soai.i18n.markers import N_
 from soai.pdca import service as pdca
 from soai.profiles import service as profiles
 
 assure_app = typer.Typer(
-    help="Technical tests of AI systems' predictions and data.", no_args_is_help=True
+    help="Technical tests of AI systems' predictions, models and data.", no_args_is_help=True
 )
 console = Console()
-err = Console(stderr=True)
+
+Data = Annotated[Path, typer.Argument(help="CSV or Parquet file of the data to test")]
+Label = Annotated[str, typer.Option(help="Column of the true outcome (0/1)")]
+OptLabel = Annotated[str | None, typer.Option(help="Column of the true outcome (0/1)")]
+Prediction = Annotated[
+    str | None, typer.Option(help="Column of the model's decision (0/1), if no --model")
+]
+Score = Annotated[str | None, typer.Option(help="Column of the model's score (optional)")]
+Sensitive = Annotated[str, typer.Option(help="Group column(s), comma-separated")]
+ModelFile = Annotated[
+    Path | None, typer.Option("--model", help="ONNX model, or scikit-learn pickle/joblib")
+]
+Trust = Annotated[
+    bool,
+    typer.Option(
+        "--trust-model",
+        help="Load a pickle/joblib model: it runs code, so only from a source you trust",
+    ),
+]
+Features = Annotated[
+    str, typer.Option(help="Model input columns, comma-separated (when the model has no names)")
+]
+Seed = Annotated[int, typer.Option(help="Seed of the random parts (bootstrap, perturbation)")]
+Save = Annotated[bool, typer.Option(help="Store the run in the instance")]
+CycleOpt = Annotated[int | None, typer.Option(help="Attach the stored run to this PDCA cycle")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 @assure_app.command("fairness")
 def fairness(
-    data: Annotated[Path, typer.Argument(help="CSV or Parquet file of predictions")],
-    label: Annotated[str, typer.Option(help="Column of the true outcome (0/1)")],
-    prediction: Annotated[str, typer.Option(help="Column of the model's decision (0/1)")],
-    sensitive: Annotated[str, typer.Option(help="Group column(s), comma-separated")],
-    score: Annotated[
-        str | None, typer.Option(help="Column of the model's score (optional)")
-    ] = None,
-    bootstrap: Annotated[
-        int, typer.Option(help="Bootstrap resamples for confidence intervals")
-    ] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap")] = 0,
-    save: Annotated[bool, typer.Option(help="Store the run in the instance")] = False,
-    cycle: Annotated[
-        int | None, typer.Option(help="Attach the stored run to this PDCA cycle")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-) -> None:
+    data: Data, label: Label, sensitive: Sensitive, prediction: Prediction = None,
+    score: Score = None, model: ModelFile = None, trust_model: Trust = False,
+    features: Features = "",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for intervals")] = 0,
+    seed: Seed = 0, save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
     """Per-group metrics and fairlearn-named aggregates, each judged against the policy."""
-    columns = [c.strip() for c in sensitive.split(",") if c.strip()]
-    parameters = {"label": label, "prediction": prediction, "score": score, "sensitive": columns}
+    spec = Spec(
+        data, label=label, prediction=prediction, score=score, sensitive=_columns(sensitive),
+        model=model, trust_model=trust_model, features=_columns(features),
+        bootstrap=bootstrap, seed=seed,
+    )  # fmt: skip
+    _execute(spec, ("fairness",), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("performance")
+def performance(
+    data: Data, label: Label, prediction: Prediction = None, score: Score = None,
+    model: ModelFile = None, trust_model: Trust = False, features: Features = "",
+    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """Accuracy, balanced accuracy, precision, recall, F1, ROC AUC, Brier and reliability."""
+    spec = Spec(
+        data, label=label, prediction=prediction, score=score, model=model,
+        trust_model=trust_model, features=_columns(features),
+    )  # fmt: skip
+    _execute(spec, ("performance",), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("data")
+def data_quality(
+    data: Data, label: OptLabel = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Earlier data (CSV/Parquet) to measure drift against")
+    ] = None,
+    population: Annotated[
+        Path | None,
+        typer.Option(help="YAML/JSON {column: {group: share}} of the population served"),
+    ] = None,
+    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """Missingness, duplicates, label balance, representation and drift (PSI / KS)."""
+    spec = Spec(data, label=label, reference=reference, population=_population(population))
+    _execute(spec, ("data",), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("robustness")
+def robustness(
+    data: Data, label: Label, model: Annotated[Path, typer.Option(help="The model to query")],
+    trust_model: Trust = False, features: Features = "", seed: Seed = 0,
+    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """Prediction stability and accuracy under noise on the model's inputs (model mode)."""
+    spec = Spec(
+        data, label=label, model=model, trust_model=trust_model, features=_columns(features),
+        seed=seed,
+    )  # fmt: skip
+    _execute(spec, ("robustness",), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("explain")
+def explain(
+    data: Data, label: Label, model: Annotated[Path, typer.Option(help="The model to query")],
+    trust_model: Trust = False, features: Features = "", seed: Seed = 0,
+    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """Permutation feature importance and partial dependence of the top features."""
+    spec = Spec(
+        data, label=label, model=model, trust_model=trust_model, features=_columns(features),
+        seed=seed,
+    )  # fmt: skip
+    _execute(spec, ("explain",), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("plan")
+def plan(
+    data: Data,
+    tests: Annotated[str, typer.Option(help=f"Tests to run, comma-separated: {', '.join(KINDS)}")],
+    label: OptLabel = None, prediction: Prediction = None, score: Score = None,
+    sensitive: Annotated[str, typer.Option(help="Group column(s), comma-separated")] = "",
+    model: ModelFile = None, trust_model: Trust = False, features: Features = "",
+    reference: Annotated[Path | None, typer.Option(help="Earlier data for drift")] = None,
+    population: Annotated[
+        Path | None, typer.Option(help="YAML/JSON {column: {group: share}}")
+    ] = None,
+    seed: Seed = 0, save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """A test plan: several tests on one read of the data; JSON maps each test to its result."""
+    spec = Spec(
+        data, label=label, prediction=prediction, score=score, sensitive=_columns(sensitive),
+        model=model, trust_model=trust_model, features=_columns(features), reference=reference,
+        population=_population(population), seed=seed,
+    )  # fmt: skip
+    _execute(spec, _columns(tests), save=save, cycle=cycle, json_out=json_out, as_plan=True)
+
+
+def _population(path: Path | None) -> dict[str, dict[str, float]]:
+    if path is None:
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(
+            N_("Cannot read {file}: {reason}"), field="population", file=path.name,
+            reason=str(exc),
+        ) from exc  # fmt: skip
+    return parse_population(text, source=path.name)
+
+
+def _overrides() -> checks.Overrides:
+    """The instance profile's thresholds, when the command runs inside an instance."""
+    try:
+        home = settings_or_exit().home.resolve()
+        return service.overrides_of(profiles.instance_profile(home).assurance.thresholds)
+    except profiles.InstanceNotInitialised:
+        return {}
+
+
+def _execute(
+    spec: Spec,
+    kinds: tuple[str, ...],
+    *,
+    save: bool,
+    cycle: int | None,
+    json_out: bool,
+    as_plan: bool = False,
+) -> None:
+    store = save or cycle is not None
     try:
         if json_out:
-            outcome = service.fairness(
-                data, label=label, prediction=prediction, sensitive=columns, score=score,
-                bootstrap=bootstrap, seed=seed,
-            )  # fmt: skip
+            outcomes = service.plan(spec, kinds, overrides=_overrides())
         else:
-            with progress_bar("Reading") as step:
-                outcome = service.fairness(
-                    data, label=label, prediction=prediction, sensitive=columns, score=score,
-                    bootstrap=bootstrap, seed=seed, on_progress=step,
-                )  # fmt: skip
+            with progress_bar("Testing") as step:
+                outcomes = service.plan(spec, kinds, overrides=_overrides(), on_progress=step)
     except SoaiError as exc:
-        if save or cycle is not None:
-            _store("fairness", None, exc.render(), data.name, parameters, cycle)
+        if store:
+            for kind in [k for k in kinds if k in KINDS] or ["plan"]:
+                _store(kind, None, exc.render(), spec, cycle)
         raise
-    if save or cycle is not None:
-        run_id = _store("fairness", outcome, None, data.name, parameters, cycle)
-        outcome = {**outcome, "run": run_id}
+    if store:
+        for kind, outcome in outcomes.items():
+            outcomes[kind] = {**outcome, "run": _store(kind, outcome, None, spec, cycle)}
     if json_out:
-        print_json(outcome)
+        print_json(outcomes if as_plan else outcomes[kinds[0]])
         return
-    console.print(f"[bold]{outcome['verdict'].upper()}[/] — {outcome['input']['rows']:,} rows")
-    for verdict in outcome["verdicts"]:
-        console.print(f"  {verdict['verdict']:<13} {verdict['scope']}: {verdict['reason']}")
+    for kind, outcome in outcomes.items():
+        console.print(
+            f"[bold]{kind}: {outcome['verdict'].upper()}[/] — {outcome['input']['rows']:,} rows"
+        )
+        for verdict in outcome["verdicts"]:
+            console.print(
+                f"  {verdict['verdict']:<13} {verdict['scope'] or 'overall'}: {verdict['reason']}"
+            )
 
 
 def _store(
-    kind: str,
-    outcome: dict[str, Any] | None,
-    error: str | None,
-    name: str,
-    parameters: dict[str, Any],
-    cycle_id: int | None,
+    kind: str, outcome: dict[str, Any] | None, error: str | None, spec: Spec, cycle_id: int | None
 ) -> int:
     settings = settings_or_exit()
     with transaction(instance_sessions(), write=True) as session:
         run = service.record(
-            session, kind=kind, outcome=outcome, error=error, input_name=name,
-            parameters=parameters, user_id=None,
+            session, kind=kind, outcome=outcome, error=error, input_name=spec.data.name,
+            parameters=json.loads(json.dumps(spec.parameters())), user_id=None,
         )  # fmt: skip
         if cycle_id is not None and outcome is not None:
             found = pdca.get(session, cycle_id=cycle_id, scope=pdca.Scope(everything=True))

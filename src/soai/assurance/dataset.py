@@ -135,6 +135,27 @@ def read(
     return Table(arrays, table.num_rows if table is not None else 0, sha256_of(path), path.name)
 
 
+def header(path: Path) -> list[str]:
+    """The column names of a data file, read without loading its rows."""
+    import pyarrow as pa
+
+    if _kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    import pyarrow.csv as pcsv
+
+    try:
+        return list(pcsv.open_csv(path).schema.names)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            N_("{file} is not a readable CSV file: {reason}"),
+            field="file",
+            file=path.name,
+            reason=str(exc),
+        ) from exc
+
+
 def _check_columns(path: Path, wanted: Sequence[str], found: Sequence[str]) -> None:
     missing = [name for name in wanted if name not in found]
     if missing:

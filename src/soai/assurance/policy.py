@@ -21,7 +21,7 @@ from soai.errors import ConfigurationError
 from soai.i18n.markers import N_
 
 DEFAULT = Path(__file__).parent / "data" / "policy.yaml"
-VERDICTS = ("pass", "warn", "fail", "not_available")
+VERDICTS = ("pass", "warn", "fail", "not_available", "info")
 
 
 class Rule(BaseModel):
@@ -120,7 +120,10 @@ def judge(metric: str, value: float | None, rule: Rule, *, scope: str = "") -> V
 
 
 def overall(verdicts: list[Verdict]) -> str:
-    """The worst verdict of a run (not available counts as a warning)."""
+    """The worst verdict of a run (not available counts as a warning); a test without rules
+    (explainability) is ``info``: it informs a judgement rather than making one."""
+    if not verdicts:
+        return "info"
     kinds = {v.verdict for v in verdicts}
     if "fail" in kinds:
         return "fail"

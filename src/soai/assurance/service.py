@@ -4,26 +4,19 @@ store the run (or its failure record), and offer it as evidence to a SOAI-PDCA c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soai.assurance import dataset, policy
+from soai.assurance import checks, dataset, inputs, policy
+from soai.assurance.inputs import Spec
 from soai.assurance.models import TestRun
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.pdca import evidence as pdca_evidence
 from soai.pdca.models import Control, Cycle
-
-
-def tool_version() -> str:
-    try:
-        return f"soai {metadata.version('soai')}"
-    except metadata.PackageNotFoundError:  # running from a source tree without metadata
-        return "soai (source)"
 
 
 def fairness(
@@ -35,55 +28,41 @@ def fairness(
     score: str | None = None,
     bootstrap: int = 0,
     seed: int = 0,
-    overrides: Mapping[str, Mapping[str, float]] | None = None,
+    overrides: checks.Overrides | None = None,
     on_progress: dataset.Progress | None = None,
 ) -> dict[str, Any]:
-    """The fairness test of ARCHITECTURE.md's contract, judged against the policy."""
-    from soai.assurance.fairness import fairness as measure
-
-    if not sensitive:
-        raise InvalidInput(N_("Name at least one sensitive column."), field="sensitive")
-    columns = [label, prediction, *sensitive, *([score] if score else [])]
-    table = dataset.read(
-        path, columns=columns, required=[label, prediction, *sensitive], on_progress=on_progress
-    )
-    rules = policy.rules_for("fairness", overrides=overrides)
-    try:
-        result = measure(
-            dataset.binary(table.columns[label], label),
-            dataset.binary(table.columns[prediction], prediction),
-            {name: table.columns[name] for name in sensitive},
-            score=table.columns[score].astype(float) if score else None,
-            min_group_size=rules.min_group_size,
-            bootstrap=bootstrap,
-            seed=seed,
-        ).to_json()
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("The data cannot be tested: {reason}"), field="file", reason=str(exc)
-        ) from exc
-    verdicts = [
-        policy.judge(metric, _number(values.get(metric)), rule, scope=scope)
-        for scope, values in result.get("aggregates", {}).items()
-        for metric, rule in rules.rules.items()
-        if metric in values
+    """The fairness test of ARCHITECTURE.md's contract (predictions only), judged by the policy."""
+    spec = Spec(
+        path, label=label, prediction=prediction, score=score, sensitive=tuple(sensitive),
+        bootstrap=bootstrap, seed=seed,
+    )  # fmt: skip
+    return checks.run_plan(spec, ("fairness",), overrides=overrides, on_progress=on_progress)[
+        "fairness"
     ]
-    return {
-        **result,
-        "verdicts": [v.to_json() for v in verdicts],
-        "verdict": policy.overall(verdicts),
-        "input": {"file": table.name, "sha256": table.sha256, "rows": table.rows},
-        "parameters": {"label": label, "prediction": prediction, "score": score,
-                       "sensitive": list(sensitive), "bootstrap": bootstrap, "seed": seed},
-        "policy_version": policy.load().version,
-        "tool": tool_version(),
-    }  # fmt: skip
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, dict):  # an aggregate with a confidence interval
-        value = value.get("value")
-    return float(value) if isinstance(value, (int, float)) and value == value else None
+def plan(
+    spec: Spec,
+    kinds: Sequence[str],
+    *,
+    overrides: checks.Overrides | None = None,
+    on_progress: dataset.Progress | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Several tests on one read of the data (a test plan): ``{kind: outcome}``."""
+    return checks.run_plan(spec, tuple(kinds), overrides=overrides, on_progress=on_progress)
+
+
+def overrides_of(thresholds: Mapping[str, Any]) -> checks.Overrides:
+    """A profile's ``assurance.thresholds``, refused when they name an unknown test."""
+    unknown = [kind for kind in thresholds if kind not in inputs.KINDS]
+    if unknown:
+        raise InvalidInput(
+            N_("Unknown test {name}; the tests are: {known}."),
+            field="assurance.thresholds",
+            name=", ".join(unknown),
+            known=", ".join(inputs.KINDS),
+        )
+    return thresholds
 
 
 def record(
@@ -106,7 +85,7 @@ def record(
         input_sha256=None if outcome is None else outcome["input"]["sha256"],
         rows=None if outcome is None else outcome["input"]["rows"],
         parameters=parameters,
-        tool_version=tool_version(),
+        tool_version=checks.tool_version(),
         policy_version=policy.load().version,
         result=outcome,
         error=error,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 LANGUAGES_WITH_CATALOGS = ("en", "km")
+RuleBound = Literal["fail_below", "warn_below", "fail_above", "warn_above"]
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -93,6 +95,16 @@ class Classification(Strict):
         return value
 
 
+class Assurance(Strict):
+    """Technical assurance here: thresholds that replace the shipped policy's, rule by rule."""
+
+    thresholds: dict[str, dict[str, dict[RuleBound, float]]] = Field(
+        default_factory=dict,
+        description="Per test (fairness, performance, data, robustness) and measurement, the "
+        "bounds fail_below/warn_below or fail_above/warn_above that override the shipped policy",
+    )
+
+
 class Profile(Strict):
     """One jurisdiction's profile."""
 
@@ -109,6 +121,7 @@ class Profile(Strict):
     brand: Brand
     roadmap: Roadmap
     classification: Classification = Classification()
+    assurance: Assurance = Assurance()
 
     @field_validator("issuer_domain")
     @classmethod
