@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.orm import Session, sessionmaker
 
-from soai import db
-from soai.instance import service as instance
 from soai.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 StepCallback = Callable[[int, int | None, str], None]
 
@@ -23,7 +23,13 @@ def settings_or_exit() -> Settings:
 
 
 def instance_sessions() -> sessionmaker[Session]:
-    """Sessions on the database of the initialised instance in $SOAI_HOME (else a clear error)."""
+    """Sessions on the database of the initialised instance in $SOAI_HOME (else a clear error).
+
+    The database stack is imported here, not above: commands that need no database (a test
+    run outside an instance) start faster."""
+    from soai import db
+    from soai.instance import service as instance
+
     return db.session_factory(instance.open_instance(settings_or_exit()))
 
 

@@ -8,13 +8,14 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 
-from soai.assurance import demo_data, service
+from soai.assurance import demo_data, policy, service
 from soai.assurance.inputs import Spec
 from soai.errors import InvalidInput
 from tests.assurance.test_runs import wait_for
@@ -72,19 +73,21 @@ def test_data_quality_finds_the_drift_and_the_gaps(credit_csv: Path, drifted_csv
     assert by[("psi", "gender")] == "pass"
     assert by[("missing_share", "age_band")] == "warn"  # 10 % of the rows: above 5 %, below 20 %
     assert by[("representation_ratio", "province")] in ("warn", "fail")  # Phnom Penh is 30 %
-    assert outcome["reference"]["file"] == "credit.csv" and len(outcome["reference"]["sha256"]) == 64
+    assert (
+        outcome["reference"]["file"] == "credit.csv" and len(outcome["reference"]["sha256"]) == 64
+    )
     assert outcome["drift"]["columns"]["monthly_income_usd"]["band"] == "significant"
 
 
 def test_the_profile_thresholds_replace_the_policy_rule_by_rule(credit_csv: Path) -> None:
     spec = Spec(credit_csv, label="repaid", prediction="approved", score="score")
-    strict = service.overrides_of({"performance": {"accuracy": {"fail_below": 0.5}}})
+    strict = policy.overrides_of({"performance": {"accuracy": {"fail_below": 0.5}}})
     outcome = service.plan(spec, ["performance"], overrides=strict)["performance"]
     judged = {v["metric"]: v for v in outcome["verdicts"]}
     assert judged["accuracy"]["verdict"] == "warn", "0.66 is above the new 0.5, below 0.8"
     assert judged["roc_auc"]["verdict"] == "fail", "other rules are unchanged"
     with pytest.raises(InvalidInput, match="Unknown test fairnes"):
-        service.overrides_of({"fairnes": {}})
+        policy.overrides_of({"fairnes": {}})
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,10 @@ def test_the_cli_runs_a_plan_and_prints_each_test(credit_csv: Path, tmp_path: Pa
 
 @SQLITE_ONLY
 def test_a_portal_plan_runs_three_tests_and_each_has_its_charts_and_pdf(
-    client: TestClient, app_sessions: sessionmaker[Session], credit_csv: Path, drifted_csv: Path,
+    client: TestClient,
+    app_sessions: sessionmaker[Session],
+    credit_csv: Path,
+    drifted_csv: Path,
     tmp_path: Path,
 ) -> None:
     client.headers["Accept-Language"] = "en"
@@ -180,3 +186,64 @@ def test_the_portal_refuses_a_plan_it_cannot_run_and_keeps_no_upload(
     assert "The robustness test queries the model" in answer.text
     uploads = client.app.state.soai.settings.home / "assurance" / "uploads"  # type: ignore[attr-defined]
     assert not uploads.exists() or not list(uploads.iterdir())
+
+
+def test_a_regression_is_measured_with_regression_metrics(tmp_path: Path) -> None:
+    path = tmp_path / "loans.csv"
+    rows = [("amount", "predicted")] + [
+        (str(100 + i), str(100 + i + (i % 7) - 3)) for i in range(300)
+    ]
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    spec = Spec(path, label="amount", prediction="predicted", regression=True)
+    outcome = service.plan(spec, ["performance"])["performance"]
+    assert outcome["metrics"]["mae"] == pytest.approx(
+        sum(abs((i % 7) - 3) for i in range(300)) / 300
+    )
+    assert outcome["metrics"]["r2"] > 0.99
+    assert [(v["metric"], v["verdict"]) for v in outcome["verdicts"]] == [("r2", "pass")]
+    with pytest.raises(InvalidInput, match="only the performance and data-quality tests"):
+        service.plan(Spec(path, label="amount", prediction="predicted", sensitive=("x",),
+                          regression=True), ["fairness"])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def credit_model(credit_csv: Path) -> Path:
+    from soai.assurance import demo_model
+
+    return demo_model.write(credit_csv.with_name("credit-model.joblib"), rows=4_000)
+
+
+@SQLITE_ONLY
+def test_a_portal_plan_queries_a_trusted_model_and_explains_it(
+    client: TestClient, app_sessions: sessionmaker[Session], credit_csv: Path, credit_model: Path
+) -> None:
+    client.headers["Accept-Language"] = "en"
+    analyst = make_user(app_sessions, "analyst")
+    sign_in(client, analyst.email, PASSWORD)
+    form = {"tests": ["fairness", "robustness", "explain"], "label": "repaid",
+            "sensitive": "province"}  # fmt: skip
+
+    def submit(**extra: str) -> Any:
+        page = client.get("/assurance")
+        return client.post(
+            "/assurance/runs",
+            data={"csrf_token": csrf_from(page.text), **form, **extra},
+            files={"file": ("credit.csv", credit_csv.read_bytes(), "text/csv"),
+                   "model": ("bank-model.joblib", credit_model.read_bytes(), "application/octet-stream")},
+            follow_redirects=False,
+        )  # fmt: skip
+
+    refused = submit()
+    assert refused.status_code == 422 and "Loading it runs code" in refused.text
+    answer = submit(trust_model="true")
+    assert answer.status_code == 303, answer.text
+    job = wait_for(app_sessions, answer.headers["location"].rsplit("/", 1)[1])
+    assert job.status == "succeeded", job.error
+    fairness, robustness, explain = job.result["runs"]
+    page = client.get(f"/assurance/runs/{fairness}")
+    assert "bank-model.joblib" in page.text and "(sklearn)" in page.text, "the model is recorded"
+    assert "demographic_parity_ratio is 0.2" in page.text, "the model learnt the bias"
+    assert "Stability under noise" in client.get(f"/assurance/runs/{robustness}").text
+    shown = client.get(f"/assurance/runs/{explain}").text
+    assert "Permutation feature importance" in shown and "Partial dependence on" in shown
+    assert "for information" in shown

@@ -95,7 +95,7 @@ def _explain(outcome: dict[str, Any], gettext: Gettext) -> list[Chart]:
     features = (outcome.get("importance") or {}).get("features") or []
     if features:
         title = gettext(N_("Permutation feature importance"))
-        out.append(_bars(title, [(row["feature"], row["importance_mean"]) for row in features]))
+        out.append(_bars(title, [(row["feature"], row["mean"]) for row in features]))
     for feature, curve in (outcome.get("partial_dependence") or {}).items():
         title = gettext(N_("Partial dependence on {feature}")).format(feature=feature)
         if curve.get("kind") == "categorical":

@@ -106,10 +106,13 @@ def _fairness(loaded: Loaded, rules: policy.TestPolicy) -> Measured:
 
 
 def _performance(loaded: Loaded, rules: policy.TestPolicy) -> Measured:
-    from soai.assurance.performance import classification
+    from soai.assurance.performance import classification, regression
 
     assert loaded.y_true is not None and loaded.y_pred is not None
-    result = dict(classification(loaded.y_true, loaded.y_pred, score=loaded.score))
+    if loaded.spec.regression:
+        result = dict(regression(loaded.y_true, loaded.y_pred))
+    else:
+        result = dict(classification(loaded.y_true, loaded.y_pred, score=loaded.score))
     return {"metrics": result}, _judge_all(rules, result)
 
 

@@ -10,14 +10,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from soai.assurance import checks, service
+from soai.assurance import checks, policy
 from soai.assurance.inputs import KINDS, Spec, parse_population
-from soai.cli_support import instance_sessions, print_json, progress_bar, settings_or_exit
-from soai.db import transaction
 from soai.errors import InvalidInput, SoaiError
 from soai.i18n.markers import N_
-from soai.pdca import service as pdca
-from soai.profiles import service as profiles
+
+# The database, the web stack and the other parts are imported only when a run is stored:
+# a test run outside an instance starts fast (it is timed against AI Verify's toolbox).
 
 assure_app = typer.Typer(
     help="Technical tests of AI systems' predictions, models and data.", no_args_is_help=True
@@ -49,6 +48,9 @@ Seed = Annotated[int, typer.Option(help="Seed of the random parts (bootstrap, pe
 Save = Annotated[bool, typer.Option(help="Store the run in the instance")]
 CycleOpt = Annotated[int | None, typer.Option(help="Attach the stored run to this PDCA cycle")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
+Regression = Annotated[
+    bool, typer.Option("--regression", help="Numeric label and prediction: regression metrics")
+]
 
 
 def _columns(text: str) -> tuple[str, ...]:
@@ -76,12 +78,14 @@ def fairness(
 def performance(
     data: Data, label: Label, prediction: Prediction = None, score: Score = None,
     model: ModelFile = None, trust_model: Trust = False, features: Features = "",
+    regression: Regression = False,
     save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
 ) -> None:  # fmt: skip
-    """Accuracy, balanced accuracy, precision, recall, F1, ROC AUC, Brier and reliability."""
+    """Accuracy, balanced accuracy, precision, recall, F1, ROC AUC, Brier and reliability
+    (or, with --regression, MAE, MSE, RMSE and R²)."""
     spec = Spec(
         data, label=label, prediction=prediction, score=score, model=model,
-        trust_model=trust_model, features=_columns(features),
+        trust_model=trust_model, features=_columns(features), regression=regression,
     )  # fmt: skip
     _execute(spec, ("performance",), save=save, cycle=cycle, json_out=json_out)
 
@@ -142,13 +146,14 @@ def plan(
     population: Annotated[
         Path | None, typer.Option(help="YAML/JSON {column: {group: share}}")
     ] = None,
+    regression: Regression = False,
     seed: Seed = 0, save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
 ) -> None:  # fmt: skip
     """A test plan: several tests on one read of the data; JSON maps each test to its result."""
     spec = Spec(
         data, label=label, prediction=prediction, score=score, sensitive=_columns(sensitive),
         model=model, trust_model=trust_model, features=_columns(features), reference=reference,
-        population=_population(population), seed=seed,
+        population=_population(population), seed=seed, regression=regression,
     )  # fmt: skip
     _execute(spec, _columns(tests), save=save, cycle=cycle, json_out=json_out, as_plan=True)
 
@@ -168,9 +173,12 @@ def _population(path: Path | None) -> dict[str, dict[str, float]]:
 
 def _overrides() -> checks.Overrides:
     """The instance profile's thresholds, when the command runs inside an instance."""
+    from soai.cli_support import settings_or_exit
+    from soai.profiles import service as profiles
+
     try:
         home = settings_or_exit().home.resolve()
-        return service.overrides_of(profiles.instance_profile(home).assurance.thresholds)
+        return policy.overrides_of(profiles.instance_profile(home).assurance.thresholds)
     except profiles.InstanceNotInitialised:
         return {}
 
@@ -187,10 +195,12 @@ def _execute(
     store = save or cycle is not None
     try:
         if json_out:
-            outcomes = service.plan(spec, kinds, overrides=_overrides())
+            outcomes = checks.run_plan(spec, kinds, overrides=_overrides())
         else:
+            from soai.cli_support import progress_bar
+
             with progress_bar("Testing") as step:
-                outcomes = service.plan(spec, kinds, overrides=_overrides(), on_progress=step)
+                outcomes = checks.run_plan(spec, kinds, overrides=_overrides(), on_progress=step)
     except SoaiError as exc:
         if store:
             for kind in [k for k in kinds if k in KINDS] or ["plan"]:
@@ -200,6 +210,8 @@ def _execute(
         for kind, outcome in outcomes.items():
             outcomes[kind] = {**outcome, "run": _store(kind, outcome, None, spec, cycle)}
     if json_out:
+        from soai.cli_support import print_json
+
         print_json(outcomes if as_plan else outcomes[kinds[0]])
         return
     for kind, outcome in outcomes.items():
@@ -215,6 +227,13 @@ def _execute(
 def _store(
     kind: str, outcome: dict[str, Any] | None, error: str | None, spec: Spec, cycle_id: int | None
 ) -> int:
+    import soai.migrations.metadata  # noqa: F401 - every table, for the foreign keys
+    from soai.assurance import service
+    from soai.cli_support import instance_sessions, settings_or_exit
+    from soai.db import transaction
+    from soai.pdca import service as pdca
+    from soai.profiles import service as profiles
+
     settings = settings_or_exit()
     with transaction(instance_sessions(), write=True) as session:
         run = service.record(

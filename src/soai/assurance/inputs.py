@@ -49,6 +49,7 @@ class Spec:
     population: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     bootstrap: int = 0
     seed: int = 0
+    regression: bool = False  # numeric label and prediction: regression metrics
 
     def parameters(self) -> dict[str, Any]:
         """What the run was asked, as stored with it (file names, not server paths)."""
@@ -66,8 +67,8 @@ class Loaded:
 
     spec: Spec
     table: dataset.Table
-    y_true: npt.NDArray[np.int8] | None
-    y_pred: npt.NDArray[np.int8] | None
+    y_true: npt.NDArray[Any] | None  # 0/1, or numbers for a regression
+    y_pred: npt.NDArray[Any] | None
     score: npt.NDArray[np.float64] | None
     model: Model | None
     features: list[str]
@@ -103,6 +104,11 @@ def check(spec: Spec, kinds: tuple[str, ...]) -> None:
             field="model",
             name=needs_model[0],
         )
+    if spec.model is not None and not spec.trust_model:
+        from soai.assurance import model as models
+
+        if spec.model.suffix.lower() in models.PICKLE_SUFFIXES:
+            raise InvalidInput(models.UNTRUSTED, field="model", file=spec.model.name)
     if spec.model is not None and spec.prediction:
         raise InvalidInput(
             N_("Give either a prediction column or a model, not both."), field="prediction"
@@ -115,6 +121,11 @@ def check(spec: Spec, kinds: tuple[str, ...]) -> None:
         )
     if [k for k in kinds if k != "data"] and not spec.label:
         raise InvalidInput(N_("Name the label column (the true outcome)."), field="label")
+    if spec.regression and [k for k in kinds if k not in ("performance", "data")]:
+        raise InvalidInput(
+            N_("For a regression only the performance and data-quality tests apply."),
+            field="tests",
+        )
     if "fairness" in kinds and not spec.sensitive:
         raise InvalidInput(N_("Name at least one sensitive column."), field="sensitive")
 
@@ -149,21 +160,24 @@ def load(
     if "data" in kinds:  # data quality looks at every column
         wanted = [*wanted, *[c for c in dataset.header(spec.data) if c not in wanted]]
     table = dataset.read(spec.data, columns=wanted, required=required, on_progress=on_progress)
-    y_true = dataset.binary(table.columns[spec.label], spec.label) if spec.label else None
+    outcome = _finite if spec.regression else dataset.binary
+    y_true = outcome(table.columns[spec.label], spec.label) if spec.label else None
     y_pred = score = None
     if spec.prediction:
-        y_pred = dataset.binary(table.columns[spec.prediction], spec.prediction)
+        y_pred = outcome(table.columns[spec.prediction], spec.prediction)
     if spec.score:
         score = _finite(table.columns[spec.score], spec.score)
     if model is not None:
         if on_progress is not None:
             on_progress(0, None, "predicting")
-        if not model.is_classifier:
+        if spec.regression:
+            y_pred = model.predict_values(table.columns, features)
+        elif not model.is_classifier:
             raise InvalidInput(
                 N_("The model is not a binary classifier; these tests need one."), field="model"
             )
-        y_pred = model.predict(table.columns).astype(np.int8)
-        score = model.score(table.columns)
+        else:
+            y_pred, score = model.predict_with_score(table.columns, features)
     return Loaded(spec, table, y_true, y_pred, score, model, features or [], model_info)
 
 

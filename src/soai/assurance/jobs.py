@@ -72,6 +72,7 @@ def spec_of(home: Path, params: dict[str, Any]) -> Spec:
         population=params.get("population") or {},
         bootstrap=int(params.get("bootstrap") or 0),
         seed=int(params.get("seed") or 0),
+        regression=bool(params.get("regression")),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from soai.errors import ConfigurationError
+from soai.errors import ConfigurationError, InvalidInput
 from soai.i18n.markers import N_
 
 DEFAULT = Path(__file__).parent / "data" / "policy.yaml"
@@ -130,3 +130,17 @@ def overall(verdicts: list[Verdict]) -> str:
     if "warn" in kinds or "not_available" in kinds:
         return "warn"
     return "pass"
+
+
+def overrides_of(thresholds: Mapping[str, Any]) -> Mapping[str, Mapping[str, Mapping[str, float]]]:
+    """A profile's ``assurance.thresholds``, refused when they name a test the policy lacks."""
+    tests = load().tests
+    unknown = [kind for kind in thresholds if kind not in tests]
+    if unknown:
+        raise InvalidInput(
+            N_("Unknown test {name}; the tests are: {known}."),
+            field="assurance.thresholds",
+            name=", ".join(unknown),
+            known=", ".join(tests),
+        )
+    return thresholds

@@ -3,14 +3,14 @@ store the run (or its failure record), and offer it as evidence to a SOAI-PDCA c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soai.assurance import checks, dataset, inputs, policy
+from soai.assurance import checks, dataset, policy
 from soai.assurance.inputs import Spec
 from soai.assurance.models import TestRun
 from soai.errors import InvalidInput, NotFound
@@ -50,19 +50,6 @@ def plan(
 ) -> dict[str, dict[str, Any]]:
     """Several tests on one read of the data (a test plan): ``{kind: outcome}``."""
     return checks.run_plan(spec, tuple(kinds), overrides=overrides, on_progress=on_progress)
-
-
-def overrides_of(thresholds: Mapping[str, Any]) -> checks.Overrides:
-    """A profile's ``assurance.thresholds``, refused when they name an unknown test."""
-    unknown = [kind for kind in thresholds if kind not in inputs.KINDS]
-    if unknown:
-        raise InvalidInput(
-            N_("Unknown test {name}; the tests are: {known}."),
-            field="assurance.thresholds",
-            name=", ".join(unknown),
-            known=", ".join(inputs.KINDS),
-        )
-    return thresholds
 
 
 def record(

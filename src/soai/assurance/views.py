@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from soai.assurance import charts, explanations, inputs, jobs, report, service
+from soai.assurance import charts, explanations, inputs, jobs, policy, report, service
 from soai.db import transaction, utcnow
 from soai.errors import NotFound, SoaiError
 from soai.i18n.markers import N_
@@ -83,6 +83,7 @@ async def run(
     sensitive: str = Form(""),
     features: str = Form(""),
     trust_model: bool = Form(False),
+    regression: bool = Form(False),
     population: str = Form(""),
     bootstrap: int = Form(0),
     principal: Principal = Depends(require(RUN)),
@@ -99,10 +100,11 @@ async def run(
             "sensitive": _columns(sensitive),
             "features": _columns(features),
             "trust_model": trust_model,
+            "regression": regression,
             "population": inputs.parse_population(population, source="population"),
             "bootstrap": max(0, min(bootstrap, 2000)),
             "user_id": principal.user_id,
-            "overrides": service.overrides_of(state.profile.assurance.thresholds),
+            "overrides": policy.overrides_of(state.profile.assurance.thresholds),
         }
         names: dict[str, str] = {}
         for key, upload, suffixes in (
