@@ -45,6 +45,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_credentials.py --bulk 500250
 	$(BIN)/python benchmarks/bench_classify.py
 	$(BIN)/python benchmarks/bench_registry_import.py
+	$(BIN)/python benchmarks/bench_fairness.py
+	$(BIN)/python benchmarks/bench_aiverify.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

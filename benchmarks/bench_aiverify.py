@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 from common import machine
 
 from soai.assurance.demo_data import AGE_BANDS, PROVINCES, generate
-from soai.assurance.fairness import INTERSECTION, SEPARATOR
+from soai.assurance.fairness_results import INTERSECTION, SEPARATOR
 
 SPEED_TARGET, MEMORY_TARGET_MIB = 5, 2048
 TOOLBOX = "aiverify-fairness-metrics-toolbox-for-classification==2.2.1"
@@ -460,7 +460,7 @@ def main() -> None:
     print(f"soai: {mode}; toolbox: its command line on the same CSV and the pickle")
 
     startup = [
-        ("soai --help", [SOAI, "--help"]),
+        ("soai assure --help", [SOAI, "assure", "--help"]),
         ("toolbox imports", [THEIR_PYTHON, "-c", f"import {TOOLBOX_MODULE}.plugin_init"]),
     ]
     for name, command in startup:

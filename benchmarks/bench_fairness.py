@@ -29,7 +29,8 @@ import numpy as np
 import sklearn.metrics as skm
 from common import machine, peak_rss_mib
 
-from soai.assurance.fairness import AGGREGATES, INTERSECTION, FairnessResult, fairness
+from soai.assurance.fairness import fairness
+from soai.assurance.fairness_results import AGGREGATES, INTERSECTION, FairnessResult
 
 SPEED_TARGET, MEMORY_TARGET_MIB = 20, 2048
 PROVINCES = [

@@ -15,13 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from soai.assurance import fairness as fairness_module
-from soai.assurance.fairness import (
-    AGGREGATES,
-    INTERSECTION,
-    FairnessResult,
-    fairness,
-    label_text,
-)
+from soai.assurance.fairness import fairness
+from soai.assurance.fairness_results import AGGREGATES, INTERSECTION, FairnessResult, label_text
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # sklearn's and pandas' warnings in fairlearn
 TOLERANCE = 1e-9
