@@ -11,6 +11,7 @@ from soai import db
 from soai.assurance.cli import assure_app
 from soai.catalog.cli import catalog_app
 from soai.cli_support import print_json, settings_or_exit
+from soai.council.cli import council_app
 from soai.credentials.cli import credential_app
 from soai.crypto.cli import keys_app
 from soai.identity.cli import token_app, user_app
@@ -46,6 +47,7 @@ app.add_typer(registry_cli.registry_app, name="registry")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(pdca_app, name="pdca")
 app.add_typer(assure_app, name="assure")
+app.add_typer(council_app, name="council")
 
 
 @db_app.command("upgrade")

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     jobs_backend: JobsBackend = JobsBackend.IN_PROCESS
     jobs_workers: int = Field(default=2, ge=1, le=64, description="In-process job threads")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    council_llm_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for council "
+        "seats held by LLM-backed agents (llama.cpp, vLLM, Ollama ...); none: they escalate",
+    )
+    council_llm_key: SecretStr | None = Field(default=None, description="API key of that endpoint")
+    council_llm_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds an LLM-backed agent may take to answer"
+    )
 
     @field_validator("log_level")
     @classmethod

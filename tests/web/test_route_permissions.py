@@ -37,6 +37,7 @@ PATH_VALUES = {
     "risk_id": "999999",
     "finding_id": "999999",
     "run_id": "999999",
+    "session_id": "0123456789abcdef0123456789abcdef",
 }
 
 

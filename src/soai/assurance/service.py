@@ -133,3 +133,29 @@ def runs(
 
 def visible(run: TestRun, *, user_id: int | None, sees_all: bool) -> bool:
     return sees_all or (user_id is not None and run.created_by == user_id)
+
+
+def summaries_for_system(
+    session: Session, *, system_id: int, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The latest succeeded runs of a system, as plain data for other parts (the council)."""
+    found = session.scalars(
+        select(TestRun)
+        .where(TestRun.system_id == system_id, TestRun.status == "succeeded")
+        .order_by(TestRun.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "run_id": run.id,
+            "kind": run.kind,
+            "verdict": run.verdict,
+            "input_sha256": run.input_sha256,
+            "policy_version": run.policy_version,
+            "verdicts": [
+                {k: v.get(k) for k in ("metric", "scope", "value", "verdict", "reason")}
+                for v in (run.result or {}).get("verdicts", [])
+            ],
+        }
+        for run in found
+    ]

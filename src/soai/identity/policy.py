@@ -54,6 +54,10 @@ class Permission(StrEnum):
     PDCA_MANAGE = "pdca.manage"  # start cycles for any system, assign analysts, reopen gates
     ASSURANCE_RUN = "assurance.run"  # run technical tests, see one's own runs ...
     ASSURANCE_ALL = "assurance.all"  # ... or, with this, every run
+    COUNCIL_VIEW = "council.view"  # council sessions, votes and evidence bundles
+    COUNCIL_VOTE = "council.vote"  # vote from one's own seat, declare conflicts
+    COUNCIL_PANEL = "council.panel"  # decide escalated sessions (certified analysts)
+    COUNCIL_MANAGE = "council.manage"  # seat members, open sessions, run the built-in agents
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
@@ -71,7 +75,9 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.PDCA_EDIT,
         Permission.ASSURANCE_RUN,
     },
-    Role.COUNCIL_MEMBER: _SIGNED_IN | _SEES_REGISTER | {Permission.PDCA_VIEW, Permission.PDCA_ALL},
+    Role.COUNCIL_MEMBER: _SIGNED_IN
+    | _SEES_REGISTER
+    | {Permission.PDCA_VIEW, Permission.PDCA_ALL, Permission.COUNCIL_VIEW, Permission.COUNCIL_VOTE},
     Role.ANALYST: _SIGNED_IN
     | _SEES_REGISTER
     | {
@@ -81,6 +87,8 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.PDCA_ASSESS,
         Permission.ASSURANCE_RUN,
         Permission.ASSURANCE_ALL,
+        Permission.COUNCIL_VIEW,
+        Permission.COUNCIL_PANEL,
     },
     Role.REGULATOR: _SIGNED_IN
     | _SEES_REGISTER
@@ -96,6 +104,8 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.PDCA_MANAGE,
         Permission.ASSURANCE_RUN,
         Permission.ASSURANCE_ALL,
+        Permission.COUNCIL_VIEW,
+        Permission.COUNCIL_MANAGE,
     },
     Role.ADMIN: frozenset(Permission),
 }

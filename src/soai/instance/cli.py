@@ -55,12 +55,20 @@ def demo() -> None:
         tests = demo_data.seed_tests(
             session, settings.home, profiles.instance_profile(settings.home.resolve())
         )
+        council = demo_data.seed_council(
+            session, profiles.instance_profile(settings.home.resolve()),
+            settings.signing_passphrase(),
+        )  # fmt: skip
     if systems:
         console.print(f"Registered {systems} demo AI systems (see /registry).")
     if cycles:
         console.print(f"Opened {cycles} demo compliance cycles (see /pdca).")
     if tests:
         console.print("Ran the demo fairness test on synthetic credit data (see /assurance).")
+    if council:
+        console.print(
+            "Seated the council and put the credit-scoring assessment to it (see /council)."
+        )
     console.print("[bold]Demo logins[/] (for trying soai only — never use them in production):")
     for login in logins:
         mark = "  (new)" if login.created else ""

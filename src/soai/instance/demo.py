@@ -83,3 +83,12 @@ def seed_cycles(session: Session, home: Path) -> int:
 def seed_tests(session: Session, home: Path, profile: Profile) -> int:
     """The demo fairness test run, attached to the demo credit-scoring cycle (after it)."""
     return assurance_demo.seed(session, home=home, domain=profile.issuer_domain)
+
+
+def seed_council(session: Session, profile: Profile, passphrase: bytes) -> int:
+    """The built-in council and a session on the demo credit-scoring cycle (after the tests)."""
+    from soai.council import demo as council_demo
+
+    return council_demo.seed(
+        session, profile_id=profile.id, country=profile.country.code, passphrase=passphrase
+    )

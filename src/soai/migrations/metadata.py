@@ -6,6 +6,7 @@ Add a part's ``models`` module here when the part gains tables, then write a mig
 from sqlalchemy import MetaData
 
 import soai.assurance.models
+import soai.council.models
 import soai.credentials.models
 import soai.identity.models
 import soai.jobs.models
