@@ -69,6 +69,78 @@ def seat_llm(
     console.print(f"Seat {seat} is now held by {model}; epoch {epoch}.")
 
 
+@council_app.command("seat-member")
+def seat_member(
+    seat: Annotated[int, typer.Option(help="The seat (1-33); it keeps its lens")],
+    name: Annotated[str, typer.Option(help="The member's name as the roster shows it")],
+    organisation: Annotated[str, typer.Option(help="Their organisation")],
+    stakeholder: Annotated[
+        str, typer.Option(help="government, industry, academia or civil_society")
+    ],
+    public_key: Annotated[
+        str | None, typer.Option(help="Hex Ed25519 public key of a key file the member keeps")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Their portal account (e-mail): they vote in the portal")
+    ] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="Environment variable with that account's password (encrypts the key)"),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why (recorded with the epoch)")] = "rotation",
+) -> None:
+    """Seat a human expert (a new epoch, in the ledger). Their key is either a file they keep
+    (--public-key) or generated and encrypted with their portal password (--user)."""
+    import os
+
+    from soai.council import seating
+    from soai.identity import service as identity
+
+    council, _did, _country = _context()
+    if (public_key is None) == (user is None):
+        raise InvalidInput(N_("Give either --public-key or --user."), field="public_key")
+    with transaction(instance_sessions(), write=True) as session:
+        held = seating.member_of_seat(session, seat=seat)
+        account = identity.get_user(session, email=user) if user else None
+        secret = os.environ.get(password_env or "", "").encode() if account else None
+        member = seating.add_member(
+            session, kind="human", name=name, family=f"human:{name}", organisation=organisation,
+            stakeholder_group=stakeholder, user_id=account.id if account else None,
+            secret=secret, public_key=public_key,
+        )  # fmt: skip
+        epoch = seating.change(session, council=council, reason=reason, actor_id=None,
+                               seat_member=[(seat, held.lens, member)])  # fmt: skip
+    console.print(f"{name} holds seat {seat}; epoch {epoch}.")
+
+
+def _set_status(seat: int, status: str, reason: str) -> None:
+    from soai.council import seating
+
+    council, _did, _country = _context()
+    with transaction(instance_sessions(), write=True) as session:
+        epoch = seating.change(session, council=council, reason=reason, actor_id=None,
+                               set_status={seat: status})  # fmt: skip
+    console.print(f"Seat {seat} {status}; epoch {epoch}.")
+
+
+@council_app.command("suspend")
+def suspend(
+    seat: Annotated[int, typer.Option(help="The seat")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the epoch)")],
+) -> None:
+    """Suspend a seat: its votes stop counting from the new epoch."""
+    _set_status(seat, "suspended", reason)
+
+
+@council_app.command("retire")
+def retire(
+    seat: Annotated[int, typer.Option(help="The seat")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the epoch)")],
+) -> None:
+    """Retire a seat's member; the seat stays empty until someone is seated in it."""
+    _set_status(seat, "retired", reason)
+
+
 @council_app.command("roster")
 def roster(
     epoch: Annotated[int | None, typer.Option(help="The epoch (default: now)")] = None,
@@ -201,6 +273,38 @@ def vote(
     if not accepted:
         raise InvalidInput(N_("The vote was rejected: {reason}"), field="vote", reason=reason)
     console.print("Vote counted.")
+
+
+@council_app.command("decide")
+def decide(
+    session_id: Annotated[str, typer.Argument(help="An escalated session")],
+    choice: Annotated[str, typer.Option(help="approve or reject")],
+    rationale: Annotated[str, typer.Option(help="The panel's reasons")],
+    analyst: Annotated[list[str], typer.Option(help="A panel analyst's e-mail (repeatable)")],
+) -> None:
+    """Record the human panel's decision on an escalated session (certified analysts only);
+    it is signed with the instance's key and appended to the ledger."""
+    from soai.council import service
+    from soai.crypto import service as crypto
+    from soai.crypto.did import method_id
+    from soai.identity import service as identity
+
+    council, did, _country = _context()
+    signer = crypto.keyring(settings_or_exit()).signer()
+    with transaction(instance_sessions(), write=True) as session:
+        panel = []
+        for email in analyst:
+            person = identity.get_user(session, email=email)
+            if "analyst" not in person.role_names:
+                raise InvalidInput(N_("{email} is not a certified analyst."), field="analyst",
+                                   email=email)  # fmt: skip
+            panel.append((person.id, person.display_name))
+        found = service.get(session, session_id=session_id)
+        service.panel_decide(
+            session, cs=found, council=council, analysts=panel, choice=choice,
+            rationale=rationale, sign=signer.sign, kid=method_id(did, signer.kid), now=utcnow(),
+        )  # fmt: skip
+    console.print(f"The panel decided: {choice}.")
 
 
 @council_app.command("export")

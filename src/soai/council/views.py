@@ -188,8 +188,9 @@ def vote(
                 session, cs=cs, council=_council(state), now=utcnow(),
                 vote=protocol.sign(private, seat, statement, rationale),
             )  # fmt: skip
-            if not row.accepted:
-                raise Conflict(N_("The vote was rejected: {reason}"), reason=row.rejection_message)
+            accepted, reason = row.accepted, row.rejection_message
+        if not accepted:  # said after the commit: a rejected vote (or equivocation) is kept
+            raise Conflict(N_("The vote was rejected: {reason}"), reason=reason)
     except SoaiError as exc:
         return _page(request, session_id, error=exc)
     return RedirectResponse(f"/council/sessions/{session_id}#votes", status_code=303)
