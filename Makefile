@@ -47,6 +47,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_registry_import.py
 	$(BIN)/python benchmarks/bench_fairness.py
 	$(BIN)/python benchmarks/bench_aiverify.py
+	$(BIN)/python benchmarks/bench_council.py
+	$(BIN)/python benchmarks/bench_council_qc.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

@@ -121,3 +121,36 @@ def test_a_human_member_votes_from_their_seat_with_their_password(
     assert again.status_code == 409 or "not counted" in again.text or again.status_code == 422
     with transaction(app_sessions) as session:
         assert seating.member_of_seat(session, seat=13).status == "suspended", "equivocation"
+
+
+@SQLITE_ONLY
+def test_a_member_makes_their_own_key_and_the_regulator_seats_them(
+    client: TestClient, app_sessions: sessionmaker[Session]
+) -> None:
+    passphrase = client.app.state.soai.settings.signing_passphrase()  # type: ignore[attr-defined]
+    with transaction(app_sessions, write=True) as session:
+        seating.seat_default(session, council=COUNCIL, passphrase=passphrase, actor_id=None)
+    member_user = make_user(app_sessions, "council_member")
+    member = TestClient(client.app)
+    member.headers["Accept-Language"] = "en"
+    sign_in(member, member_user.email, PASSWORD)
+    page = member.get("/council")
+    assert "nobody else, administrators included, can vote in your name" in page.text
+    form = {"csrf_token": csrf_from(page.text), "organisation": "Cambodian Center for Human Rights",
+            "stakeholder_group": "civil_society"}  # fmt: skip
+    wrong = member.post("/council/enrol", data={**form, "password": "not-mine"})
+    assert wrong.status_code == 422 and "That is not your password." in wrong.text
+    enrolled = member.post("/council/enrol", data={**form, "password": PASSWORD})
+    assert "waiting for the regulator to seat you" in enrolled.text
+    regulator = signed_in(client, app_sessions, "regulator")
+    home = regulator.get("/council")
+    assert "Cambodian Center for Human Rights" in home.text, "the enrolled member is listed"
+    with transaction(app_sessions) as session:
+        member_id = seating.member_of_user(session, user_id=member_user.id).id  # type: ignore[union-attr]
+    seated = regulator.post("/council/seatings", data={
+        "csrf_token": csrf_from(home.text), "seat": "20", "member_id": str(member_id)})  # fmt: skip
+    assert seated.status_code == 200 and "Seats (epoch 2)" in seated.text
+    assert "you hold seat 20." in member.get("/council").text
+    with transaction(app_sessions) as session:
+        held = seating.member_of_seat(session, seat=20)
+        assert held.member.key_protection == "password" and held.lens == "accountability"

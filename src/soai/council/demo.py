@@ -14,12 +14,28 @@ from soai.registry import service as registry
 SYSTEM = "Retail credit scoring v3"
 
 
-def seed(session: Session, *, profile_id: str, country: str, passphrase: bytes) -> int:
-    """Seat the council and run one session; returns the number of sessions added."""
+HUMAN_SEAT = 13  # an Arbiter seat with the fairness lens
+
+
+def seed(
+    session: Session, *, profile_id: str, country: str, passphrase: bytes,
+    human: tuple[int, str, str] | None = None,
+) -> int:  # fmt: skip
+    """Seat the council — with the demo council member, ``human`` = (user id, name, password),
+    in seat 13 — and put the credit-scoring assessment to it: the 32 agents vote, the human
+    seat's vote is still to come. Returns the number of sessions added."""
     if seating.current_epoch(session):
         return 0
     council = seating.council_id(profile_id)
     seating.seat_default(session, council=council, passphrase=passphrase, actor_id=None)
+    if human is not None:
+        user_id, name, password = human
+        member = seating.enrol(
+            session, user_id=user_id, name=name, organisation="Royal University of Phnom Penh",
+            stakeholder_group="academia", password=password.encode(),
+        )  # fmt: skip
+        seating.seat_existing(session, council=council, seat=HUMAN_SEAT, member_id=member.id,
+                              actor_id=None)  # fmt: skip
     found = listing.search(session, scope=registry.Scope(everything=True), query=SYSTEM, limit=5)
     system_id = next((s.id for s, _o in found.rows if s.name == SYSTEM), None)
     cycle = pdca.open_cycle_of(session, system_id=system_id) if system_id is not None else None

@@ -19,9 +19,13 @@ LENSES = {
     "accountability": N_("accountability"), "documentation": N_("documentation"),
     "compliance": N_("compliance"), "reporting": N_("reporting"),
 }  # fmt: skip
+GROUPS = {
+    "government": N_("government"), "industry": N_("industry"), "academia": N_("academia"),
+    "civil_society": N_("civil society"),
+}  # fmt: skip
 DECIDERS = {"council": N_("the council (quorum certificate)"), "panel": N_("the human panel")}
 
 
 def context() -> dict[str, Any]:
     return {"status_names": STATUS, "choice_names": CHOICES, "kind_names": KINDS,
-            "lens_names": LENSES, "decider_names": DECIDERS}  # fmt: skip
+            "lens_names": LENSES, "decider_names": DECIDERS, "group_names": GROUPS}  # fmt: skip

@@ -198,3 +198,47 @@ def seat_default(session: Session, *, council: str, passphrase: bytes, actor_id:
         session, council=council, reason="seated the built-in council", actor_id=actor_id,
         seat_member=plan,
     )  # fmt: skip
+
+
+def members_without_seat(session: Session) -> list[Member]:
+    """Members who hold no seat now (enrolled humans waiting to be seated, retired members)."""
+    seated = {s.member.id for s in seats(session)}
+    return [m for m in session.scalars(select(Member).order_by(Member.id)) if m.id not in seated]
+
+
+def member_of_user(session: Session, *, user_id: int) -> Member | None:
+    """The newest member record of a portal user (a new key makes a new record)."""
+    return session.scalar(
+        select(Member).where(Member.user_id == user_id).order_by(Member.id.desc()).limit(1)
+    )
+
+
+def enrol(
+    session: Session, *, user_id: int, name: str, organisation: str, stakeholder_group: str,
+    password: bytes,
+) -> Member:  # fmt: skip
+    """A person offers to serve: their signing key is made now and encrypted with their own
+    password, so no administrator ever holds it. A regulator then seats them."""
+    if not organisation.strip():
+        raise InvalidInput(N_("Name your organisation."), field="organisation")
+    if member_of_user(session, user_id=user_id) is not None:
+        raise Conflict(N_("You already have a council signing key."))
+    return add_member(
+        session, kind="human", name=name, family=f"human:{user_id}",
+        organisation=organisation.strip(), stakeholder_group=stakeholder_group,
+        user_id=user_id, secret=password,
+    )  # fmt: skip
+
+
+def seat_existing(
+    session: Session, *, council: str, seat: int, member_id: int, actor_id: int | None
+) -> int:
+    """Seat an enrolled member in a seat (keeping the seat's lens): a new epoch."""
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(N_("No council member {id}."), id=member_id)
+    held = member_of_seat(session, seat=seat)
+    return change(
+        session, council=council, reason=f"seat {seat}: {member.name}", actor_id=actor_id,
+        seat_member=[(seat, held.lens, member)],
+    )  # fmt: skip

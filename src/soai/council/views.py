@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from soai.council import evidence, export, keys, labels, protocol, seating, service
+from soai.council import composition, evidence, export, keys, labels, protocol, seating, service
 from soai.crypto.did import did_web, method_id
 from soai.db import transaction, utcnow
-from soai.errors import Conflict, NotFound, SoaiError
+from soai.errors import Conflict, InvalidInput, NotFound, SoaiError
 from soai.i18n.markers import N_
 from soai.identity.guard import require
 from soai.identity.policy import Permission
@@ -43,6 +43,17 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
         epoch = seating.current_epoch(session)
         seats = seating.seats(session) if principal.can(VIEW) else []
         found = service.sessions(session) if principal.can(VIEW) else []
+        mine = (
+            seating.member_of_user(session, user_id=principal.user_id)
+            if principal.user_id is not None and principal.can(Permission.COUNCIL_VOTE)
+            else None
+        )
+        my_seat = next((v.seat for v in seats if mine is not None and v.member.id == mine.id), None)
+        waiting = (
+            [m for m in seating.members_without_seat(session) if m.kind == "human"]
+            if principal.can(MANAGE)
+            else []
+        )
         cycles = (
             [c for c in pdca.cycles(session, scope=pdca.Scope(everything=True)) if c.phase != "closed"]
             if principal.can(MANAGE)
@@ -62,6 +73,11 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
             "can_manage": principal.can(MANAGE),
             "quorum": protocol.QUORUM,
             "faults": protocol.FAULTS,
+            "mine": mine,
+            "my_seat": my_seat,
+            "waiting": waiting,
+            "can_vote": principal.can(Permission.COUNCIL_VOTE),
+            "groups": composition.STAKEHOLDER_GROUPS,
             "error": error.render(t.gettext) if error else None,
             **labels.context(),
         },
@@ -91,6 +107,46 @@ def seat_default(request: Request, principal: Principal = Depends(require(MANAGE
     except SoaiError as exc:
         return _home(request, error=exc)
     return RedirectResponse("/council", status_code=303)
+
+
+@router.post("/council/enrol", name="council:enrol")
+def enrol(
+    request: Request, organisation: str = Form(""), stakeholder_group: str = Form(""),
+    password: str = Form(""), principal: Principal = Depends(require(Permission.COUNCIL_VOTE)),
+) -> Response:  # fmt: skip
+    """A council member makes their signing key, encrypted with their own portal password."""
+    from soai.identity import service as identity
+    from soai.identity.passwords import verify_password
+
+    state = app_state(request)
+    try:
+        with transaction(state.sessions, write=True) as session:
+            user = identity.get_user_by_id(session, user_id=principal.user_id or 0)
+            if not verify_password(user.password_hash, password):
+                raise InvalidInput(N_("That is not your password."), field="password")
+            seating.enrol(
+                session, user_id=user.id, name=user.display_name, organisation=organisation,
+                stakeholder_group=stakeholder_group, password=password.encode(),
+            )  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/council#my-key", status_code=303)
+
+
+@router.post("/council/seatings", name="council:seat-member")
+def seat_member(
+    request: Request, seat: int = Form(...), member_id: int = Form(...),
+    principal: Principal = Depends(require(MANAGE)),
+) -> Response:  # fmt: skip
+    """The regulator seats an enrolled member: the diversity rules are checked, a new epoch."""
+    state = app_state(request)
+    try:
+        with transaction(state.sessions, write=True) as session:
+            seating.seat_existing(session, council=_council(state), seat=seat,
+                                  member_id=member_id, actor_id=principal.user_id)  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/council#seats-heading", status_code=303)
 
 
 @router.post("/council/sessions", name="council:open")

@@ -89,6 +89,10 @@ def seed_council(session: Session, profile: Profile, passphrase: bytes) -> int:
     """The built-in council and a session on the demo credit-scoring cycle (after the tests)."""
     from soai.council import demo as council_demo
 
+    email = f"{Role.COUNCIL_MEMBER.value.replace('_', '.')}@{DEMO_DOMAIN}"
+    member = session.scalar(select(User).where(User.email == email))
     return council_demo.seed(
-        session, profile_id=profile.id, country=profile.country.code, passphrase=passphrase
-    )
+        session, profile_id=profile.id, country=profile.country.code, passphrase=passphrase,
+        human=(member.id, member.display_name, demo_password(Role.COUNCIL_MEMBER))
+        if member is not None else None,
+    )  # fmt: skip
