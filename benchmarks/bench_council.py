@@ -88,7 +88,9 @@ def main() -> None:
     print(f"full session, 33 agents: median {median:.1f} ms over {args.sessions} "
           f"(min {min(timings):.1f}, max {max(timings):.1f}); outcomes: "
           f"{ {o: outcomes.count(o) for o in set(outcomes)} }")  # fmt: skip
-    print(f"  of which the 33 agents' evaluation alone: median {statistics.median(evaluate):.1f} ms")
+    print(
+        f"  of which the 33 agents' evaluation alone: median {statistics.median(evaluate):.1f} ms"
+    )
     verdict = "met" if median < TARGET_MS else "missed"
     print(f"target < {TARGET_MS:.0f} ms: {verdict} (ratio {median / TARGET_MS:.2f} of the budget)")
 
