@@ -260,3 +260,34 @@ def test_without_a_quorum_by_the_deadline_the_panel_decides_and_that_is_verifiab
     document["panel"]["statement"]["choice"] = "approve"
     with pytest.raises(CouncilVerificationError, match="panel decision differs"):
         verify(document, crypto.did_document(instance, did_web(DOMAIN)))
+
+
+def test_22_matching_signatures_decide_and_the_certificate_verifies_offline(
+    instance: Settings, seated: sessionmaker[Session], tmp_path: Path
+) -> None:
+    session_id = open_on_biased_system(seated, tmp_path)
+    with transaction(seated, write=True) as session:
+        cs = service.get(session, session_id=session_id)
+        for view in seating.seats(session)[:22]:
+            key = keys.decrypt(view.member.encrypted_key or "", PASSPHRASE)
+            rationale = f"Seat {view.seat}: the province bias must be corrected first."
+            statement = protocol.statement(
+                council=COUNCIL, epoch=cs.epoch, session=cs.id, subject_digest=cs.subject_digest,
+                round=cs.round, choice="reject", confidence=0.9, rationale=rationale,
+            )  # fmt: skip
+            assert cs.status == "open", "undecided until the 22nd signature"
+            service.submit(session, cs=cs, council=COUNCIL, now=utcnow(),
+                           vote=protocol.sign(key, view.seat, statement, rationale))  # fmt: skip
+        assert (cs.status, cs.decision, cs.decided_by) == ("decided", "reject", "council")
+        assert len(cs.certificate["votes"]) == 22  # type: ignore[index]
+    document = decision_file(instance, seated, session_id)
+    checks = verify(document, crypto.did_document(instance, did_web(DOMAIN)))
+    assert (
+        "quorum certificate: 22 valid signatures of distinct active seats (quorum 22) for reject"
+        in checks
+    )
+    document["certificate"]["votes"] = document["certificate"]["votes"][:21]
+    with pytest.raises(
+        CouncilVerificationError, match="certificate differs from the one in the ledger"
+    ):
+        verify(document, crypto.did_document(instance, did_web(DOMAIN)))

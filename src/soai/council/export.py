@@ -52,6 +52,7 @@ def export(
         "certificate": cs.certificate,
         "panel": None if panel is None else {**panel.signed, "rationale": panel.rationale},
         "decision_proof": prove(cs.ledger_position).model_dump(),
+        "equivocations": [e.evidence for e in service.equivocations(session, session_id=cs.id)],
         "votes": [
             {
                 "seat": v.seat,

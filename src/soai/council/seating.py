@@ -164,7 +164,13 @@ def change(
     position = ledger.append(
         session,
         kind="council.epoch",
-        data={"council": council, "epoch": new, "reason": reason, "roster_digest": digest},
+        data={
+            "council": council,
+            "epoch": new,
+            "reason": reason,
+            "roster_digest": digest,
+            "actor": actor_id,
+        },
     )
     session.add(Epoch(number=new, reason=reason, actor_id=actor_id, roster_digest=digest,
                       ledger_position=position))  # fmt: skip
