@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from soai import db
+from soai.academy.cli import academy_app
 from soai.assurance.cli import assure_app
 from soai.catalog.cli import catalog_app
 from soai.cli_support import print_json, settings_or_exit
@@ -48,6 +49,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(pdca_app, name="pdca")
 app.add_typer(assure_app, name="assure")
 app.add_typer(council_app, name="council")
+app.add_typer(academy_app, name="academy")
 
 
 @db_app.command("upgrade")

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     jobs_backend: JobsBackend = JobsBackend.IN_PROCESS
     jobs_workers: int = Field(default=2, ge=1, le=64, description="In-process job threads")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    academy_items: Path | None = Field(
+        default=None,
+        description="Folder of the CEASAI item bank's YAML files (default: the shipped bank); "
+        "a certification body may keep its own, secret bank there",
+    )
     council_llm_url: str | None = Field(
         default=None,
         description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for council "

@@ -30,9 +30,9 @@ def test_english_browser_gets_english_and_switcher_sets_khmer(client: TestClient
     page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert '<html lang="en"' in page.text
     assert "AI register" in nav_labels(page.text)
-    switched = client.get("/lang/km?next=/academy", follow_redirects=False)
-    assert switched.status_code == 303 and switched.headers["location"] == "/academy"
-    page = client.get("/academy", headers={"Accept-Language": "en"})
+    switched = client.get("/lang/km?next=/programme", follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/programme"
+    page = client.get("/programme", headers={"Accept-Language": "en"})
     assert '<html lang="km"' in page.text
     assert "មិនទាន់មាននៅឡើយ" in page.text  # "Not available yet"
 
@@ -60,7 +60,6 @@ def test_home_shows_the_profile_brand_and_a_babel_formatted_date(client: TestCli
 
 def test_parts_say_not_available_instead_of_inventing_figures(client: TestClient) -> None:
     for slug in (
-        "academy",
         "programme",
         "incidents",
     ):

@@ -38,6 +38,8 @@ PATH_VALUES = {
     "finding_id": "999999",
     "run_id": "999999",
     "session_id": "0123456789abcdef0123456789abcdef",
+    "module": "ai-basics",
+    "attempt_id": "0123456789abcdef0123456789abcdef",
 }
 
 

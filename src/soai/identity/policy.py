@@ -54,13 +54,14 @@ class Permission(StrEnum):
     PDCA_MANAGE = "pdca.manage"  # start cycles for any system, assign analysts, reopen gates
     ASSURANCE_RUN = "assurance.run"  # run technical tests, see one's own runs ...
     ASSURANCE_ALL = "assurance.all"  # ... or, with this, every run
+    ACADEMY_LEARN = "academy.learn"  # lessons, exams and one's own results (candidates)
     COUNCIL_VIEW = "council.view"  # council sessions, votes and evidence bundles
     COUNCIL_VOTE = "council.vote"  # vote from one's own seat, declare conflicts
     COUNCIL_PANEL = "council.panel"  # decide escalated sessions (certified analysts)
     COUNCIL_MANAGE = "council.manage"  # seat members, open sessions, run the built-in agents
 
 
-_SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF})
+_SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF, Permission.ACADEMY_LEARN})
 
 _SEES_REGISTER = frozenset({Permission.REGISTRY_VIEW, Permission.REGISTRY_ALL})
 

@@ -5,6 +5,7 @@ Add a part's ``models`` module here when the part gains tables, then write a mig
 
 from sqlalchemy import MetaData
 
+import soai.academy.models
 import soai.assurance.models
 import soai.council.models
 import soai.credentials.models

@@ -1,0 +1,90 @@
+"""Tables of the CEASAI academy: candidates (with as little personal data as possible), their
+lesson progress, exam attempts with the form each was drawn (seed recorded), every saved
+answer, and results.
+
+A candidate's national ID is never stored: only a keyed hash (HMAC-SHA256 with the instance's
+secret) that detects a second registration. Erasing a candidate removes their name and contact
+and keeps the anonymous results that credentials and item statistics rely on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from soai.db import Base, UTCDateTime, utcnow
+
+
+class Candidate(Base):
+    __tablename__ = "academy_candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    country: Mapped[str] = mapped_column(String(2), default="KH")
+    language: Mapped[str] = mapped_column(String(5), default="km")
+    extra_minutes: Mapped[int] = mapped_column(Integer, default=0)  # accommodation
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LessonProgress(Base):
+    __tablename__ = "academy_lesson_progress"
+    __table_args__ = (UniqueConstraint("candidate_id", "module"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
+    )
+    module: Mapped[str] = mapped_column(String(60))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attempt(Base):
+    """One sitting of one exam: its form (drawn from the bank by the tier's blueprint with the
+    recorded seed), its server-side clock and its state. ``tab`` is the browser tab that holds
+    the attempt; saves from any other tab are refused."""
+
+    __tablename__ = "academy_attempts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
+    )
+    tier: Mapped[str] = mapped_column(String(30))
+    seed: Mapped[str] = mapped_column(String(64))
+    bank_version: Mapped[str] = mapped_column(String(64))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)  # items, scored, option orders
+    language: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(12), index=True)  # active | submitted
+    tab: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    raw_score: Mapped[int | None] = mapped_column()
+    percent: Mapped[float | None] = mapped_column(Float)
+    scaled_score: Mapped[int | None] = mapped_column()
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    by_domain: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    credential_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class Answer(Base):
+    """The latest saved answer to one question of an attempt (autosaved)."""
+
+    __tablename__ = "academy_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(
+        ForeignKey("academy_attempts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column()  # 0-based question number on the form
+    option: Mapped[int | None] = mapped_column()  # displayed option index, None = cleared
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
