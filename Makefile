@@ -49,6 +49,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_aiverify.py
 	$(BIN)/python benchmarks/bench_council.py
 	$(BIN)/python benchmarks/bench_council_qc.py
+	$(BIN)/python benchmarks/bench_academy_grading.py
+	$(BIN)/python benchmarks/bench_academy_autosave.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

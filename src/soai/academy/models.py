@@ -88,3 +88,12 @@ class Answer(Base):
     option: Mapped[int | None] = mapped_column()  # displayed option index, None = cleared
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItemExposure(Base):
+    """How many forms have shown each item (exposure control reads these, not every form)."""
+
+    __tablename__ = "academy_item_exposure"
+
+    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer, default=0)

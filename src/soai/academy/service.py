@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from soai.academy import bank as banks
 from soai.academy import forms, grading
 from soai.academy import programme as programmes
-from soai.academy.models import Answer, Attempt, Candidate, LessonProgress
+from soai.academy.models import Answer, Attempt, Candidate, ItemExposure, LessonProgress
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n.markers import N_
 
@@ -97,8 +98,17 @@ def active_attempt(
 
 
 def bank_of(items: Path | None) -> banks.Bank:
-    """The item bank of the instance: ``SOAI_ACADEMY_ITEMS`` or the shipped one."""
-    return banks.load(items) if items is not None else banks.load()
+    """The item bank of the instance: ``SOAI_ACADEMY_ITEMS`` or the shipped one, read once and
+    read again only when one of its files changes."""
+    if items is None:
+        return banks.load()
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in items.glob("*.yaml")))
+    return _bank_at(items, stamp)
+
+
+@lru_cache(maxsize=4)
+def _bank_at(items: Path, stamp: tuple[tuple[str, int], ...]) -> banks.Bank:
+    return banks.load(items)
 
 
 def start(
@@ -133,19 +143,30 @@ def start(
         deadline=now + timedelta(minutes=tier.minutes + candidate.extra_minutes),
     )  # fmt: skip
     session.add(attempt)
+    _count_exposure(session, list(form.item_ids))
     session.flush()
     return attempt
 
 
 def exposure(session: Session, bank: banks.Bank) -> np.ndarray:
-    """How often each bank item was shown in recorded attempts (for exposure control)."""
+    """How often each bank item was shown so far (for exposure control)."""
     counts = np.zeros(len(bank), dtype=np.int64)
-    for (record,) in session.execute(select(Attempt.form)):
-        for item_id in record.get("items", []):
-            row = bank.index.get(item_id)
-            if row is not None:
-                counts[row] += 1
+    for item_id, shown in session.execute(select(ItemExposure.item_id, ItemExposure.shown)):
+        row = bank.index.get(item_id)
+        if row is not None:
+            counts[row] = shown
     return counts
+
+
+def _count_exposure(session: Session, item_ids: list[str]) -> None:
+    """Add one showing to each item, atomically (concurrent exam starts add up)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(ItemExposure).values([{"item_id": i, "shown": 1} for i in item_ids])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[ItemExposure.item_id], set_={"shown": ItemExposure.shown + 1}))  # fmt: skip
 
 
 def claim_tab(session: Session, *, attempt: Attempt) -> str:
