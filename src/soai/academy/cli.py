@@ -103,3 +103,113 @@ def form(
         console.print(f"{question['number']:>3}. [{question['id']}] {question['stem']}{mark}")
         for option in question["options"]:
             console.print(f"       {option['shown']}) {option['text']}")
+
+
+def _candidate_by_email(session: Any, email: str) -> Any:
+    from soai.academy import service
+    from soai.identity import service as identity
+
+    user = identity.get_user(session, email=email)
+    found = service.candidate_of(session, user_id=user.id)
+    if found is None:
+        raise InvalidInput(N_("{email} is not registered as a candidate."), field="email",
+                           email=email)  # fmt: skip
+    return found
+
+
+@academy_app.command("analyse")
+def analyse(
+    tier: Annotated[str, typer.Option(help="The tier whose submitted attempts are analysed")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Item analysis of an exam window for the item-writing committee: facility,
+    discrimination, distractors, reliability, SEM, flags and pretest promotions."""
+    from soai.academy import records, service
+    from soai.cli_support import instance_sessions, settings_or_exit
+    from soai.db import transaction
+
+    with transaction(instance_sessions()) as session:
+        report = records.window_analysis(
+            session, tier=tier, bank=service.bank_of(settings_or_exit().academy_items)
+        )
+    if json_out:
+        print_json(report)
+        return
+    reliability = report["reliability"]
+    console.print(f"{report['candidates']} candidates; reliability {reliability['coefficient']} "
+                  f"({reliability['rating']}), SEM {reliability['sem']}")  # fmt: skip
+    table = Table("item", "status", "responses", "facility", "discrimination", "flags", "advice")
+    for item in report["items"]:
+        if item["flags"] or item["recommendation"] != "keep":
+            table.add_row(item["id"], item["status"], str(item["responses"]),
+                          str(item["facility"]), str(item["discrimination"]),
+                          ", ".join(f["code"] for f in item["flags"]), item["recommendation"])  # fmt: skip
+    console.print(table)
+
+
+@academy_app.command("accommodate")
+def accommodate(
+    email: Annotated[str, typer.Option(help="The candidate's e-mail")],
+    minutes: Annotated[int, typer.Option(help="Extra minutes on every exam (0 removes it)")],
+) -> None:
+    """Give a candidate extra time (an accommodation) for their future attempts."""
+    from soai.academy import records
+    from soai.cli_support import instance_sessions
+    from soai.db import transaction
+
+    with transaction(instance_sessions(), write=True) as session:
+        records.accommodate(session, candidate=_candidate_by_email(session, email),
+                            extra_minutes=minutes)  # fmt: skip
+    console.print(f"{email}: {minutes} extra minutes.")
+
+
+@academy_app.command("export")
+def export(email: Annotated[str, typer.Option(help="The candidate's e-mail")]) -> None:
+    """Everything the academy holds about a candidate, as JSON (a data-subject request)."""
+    from soai.academy import records
+    from soai.cli_support import instance_sessions
+    from soai.db import transaction
+
+    with transaction(instance_sessions()) as session:
+        print_json(records.export(session, candidate=_candidate_by_email(session, email)))
+
+
+@academy_app.command("erase")
+def erase(email: Annotated[str, typer.Option(help="The candidate's e-mail")]) -> None:
+    """Erase a candidate on request; issued credentials stay verifiable."""
+    from soai.academy import records
+    from soai.cli_support import instance_sessions
+    from soai.db import transaction, utcnow
+
+    with transaction(instance_sessions(), write=True) as session:
+        records.erase(session, candidate=_candidate_by_email(session, email), now=utcnow())
+    console.print(f"{email}: erased from the academy.")
+
+
+@academy_app.command("cpd")
+def cpd(
+    email: Annotated[str, typer.Option(help="The analyst's e-mail")],
+    tier: Annotated[str, typer.Option(help="The certification the hours count towards")],
+    hours: Annotated[float, typer.Option(help="Hours of the activity")],
+    activity: Annotated[str, typer.Option(help="What it was")],
+    done_on: Annotated[str, typer.Option(help="When (YYYY-MM-DD)")],
+) -> None:
+    """Record CPD hours and show how far the analyst is from renewal."""
+    from datetime import UTC, datetime
+
+    from soai.academy import records
+    from soai.cli_support import instance_sessions
+    from soai.db import transaction
+
+    try:
+        when = datetime.fromisoformat(done_on).replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(N_("{value} is not a date like 2026-11-27."), field="done_on",
+                           value=done_on) from None  # fmt: skip
+    with transaction(instance_sessions(), write=True) as session:
+        candidate = _candidate_by_email(session, email)
+        records.record_cpd(session, candidate=candidate, tier=tier, hours=hours,
+                           activity=activity, done_on=when)  # fmt: skip
+        due = records.renewal_due(session, candidate=candidate, tier=tier)
+    console.print(f"{due['hours']:g} of {due['needed']} CPD hours since {due['since'][:10]}"
+                  + (" — eligible for renewal." if due["eligible"] else "."))  # fmt: skip

@@ -97,3 +97,19 @@ class ItemExposure(Base):
 
     item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     shown: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CpdActivity(Base):
+    """Continuing professional development a certified analyst reports, towards renewal."""
+
+    __tablename__ = "academy_cpd"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
+    )
+    tier: Mapped[str] = mapped_column(String(30))
+    hours: Mapped[float] = mapped_column(Float)
+    activity: Mapped[str] = mapped_column(String(300))
+    done_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

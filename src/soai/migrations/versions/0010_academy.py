@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-27 13:10:39.818221
+Create Date: 2026-11-27 13:17:32.094740
 """
 
 from collections.abc import Sequence
@@ -83,6 +83,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_academy_attempts_status"), ["status"], unique=False)
 
     op.create_table(
+        "academy_cpd",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(length=30), nullable=False),
+        sa.Column("hours", sa.Float(), nullable=False),
+        sa.Column("activity", sa.String(length=300), nullable=False),
+        sa.Column("done_on", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["academy_candidates.id"],
+            name=op.f("fk_academy_cpd_candidate_id_academy_candidates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_academy_cpd")),
+    )
+    with op.batch_alter_table("academy_cpd", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_academy_cpd_candidate_id"), ["candidate_id"], unique=False
+        )
+
+    op.create_table(
         "academy_lesson_progress",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("candidate_id", sa.Integer(), nullable=False),
@@ -139,6 +161,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_academy_lesson_progress_candidate_id"))
 
     op.drop_table("academy_lesson_progress")
+    with op.batch_alter_table("academy_cpd", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_academy_cpd_candidate_id"))
+
+    op.drop_table("academy_cpd")
     with op.batch_alter_table("academy_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_academy_attempts_status"))
         batch_op.drop_index(batch_op.f("ix_academy_attempts_candidate_id"))
