@@ -213,3 +213,37 @@ def cpd(
         due = records.renewal_due(session, candidate=candidate, tier=tier)
     console.print(f"{due['hours']:g} of {due['needed']} CPD hours since {due['since'][:10]}"
                   + (" — eligible for renewal." if due["eligible"] else "."))  # fmt: skip
+
+
+@academy_app.command("window")
+def window(
+    tier: Annotated[str, typer.Option(help="The exam of the window")],
+    candidates: Annotated[int, typer.Option(help="How many simulated candidates")],
+    seed: Annotated[str, typer.Option(help="The window's seed (forms and answers)")] = "window",
+    issue: Annotated[bool, typer.Option(help="Issue the credentials of the passes")] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Rehearse a whole exam window end to end, as a job with a progress bar: enrol simulated
+    candidates, draw their forms, simulate answers, grade, store, certify the passes."""
+    from soai.academy import window as windows
+    from soai.cli_support import instance_sessions, progress_bar, settings_or_exit
+    from soai.db import transaction
+    from soai.jobs import runner as jobs_runner
+    from soai.jobs import service as jobs
+
+    sessions, settings = instance_sessions(), settings_or_exit()
+    params = {"tier": tier, "candidates": candidates, "seed": seed, "issue": issue}
+    with transaction(sessions, write=True) as session:
+        job_id = jobs.enqueue(session, kind=windows.JOB_KIND, params=params, user_id=None).id
+    with progress_bar("Exam window") as step:
+        jobs_runner.execute(job_id, sessions=sessions, home=settings.home, settings=settings,
+                            on_progress=step)  # fmt: skip
+    with transaction(sessions) as session:
+        job = jobs.get(session, job_id=job_id)
+        status, result, error = job.status, job.result, job.error
+    if status != "succeeded":
+        raise InvalidInput(N_("The window failed: {reason}"), field="window", reason=error or "")
+    if json_out:
+        print_json(result)
+    else:
+        console.print(result)

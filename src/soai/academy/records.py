@@ -109,8 +109,8 @@ def renewal_due(session: Session, *, candidate: Candidate, tier: str) -> dict[st
 
 def window_analysis(session: Session, *, tier: str, bank: banks.Bank) -> dict[str, Any]:
     """Item analysis of every submitted attempt of ``tier`` (the committee's report)."""
-    rows = list(session.scalars(select(Attempt).where(Attempt.tier == tier,
-                                                      Attempt.status == "submitted")))  # fmt: skip
+    rows = [a for a in session.scalars(select(Attempt).where(
+        Attempt.tier == tier, Attempt.status == "submitted")) if "items" in a.form]  # fmt: skip
     if not rows:
         raise NotFound(N_("No submitted {tier} attempt to analyse."), tier=tier)
     formset = [forms.Form.from_record(bank, a.form) for a in rows]
