@@ -123,6 +123,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--workers", type=int, default=1, help="soai serve --workers")
     args = parser.parse_args()
     settings = make_instance(args.database_url)
     bank_dir = write_bank(Path(tempfile.mkdtemp(prefix="soai-bank-")))
@@ -138,7 +139,8 @@ def main() -> None:
            "SOAI_ACADEMY_ITEMS": str(bank_dir), "SOAI_LOG_LEVEL": "WARNING",
            "SOAI_ENV": "test"}  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "soai.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port)],
+        [sys.executable, "-m", "soai.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port),
+         "--workers", str(args.workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{args.port}"
@@ -173,6 +175,7 @@ def main() -> None:
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    print(f"server: soai serve --workers {args.workers}")
     print(f"{len(latencies)} autosaves in {wall:.1f} s ({len(latencies) / wall:.0f}/s), "
           f"think time {args.think} s ×0.5–1.5; errors {errors}")  # fmt: skip
     print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms")

@@ -78,6 +78,12 @@ def demo() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (more use more cores; each reads the same SOAI_* settings)"
+        ),
+    ] = 1,
 ) -> None:
     """Serve the portal and the API."""
     import uvicorn
@@ -91,8 +97,12 @@ def serve(
         console.print(
             f"[yellow]{interrupted} job(s) interrupted by the last stop were marked failed"
         )
-    app = create_app(settings)
     console.print(f"Serving [bold]http://{host}:{port}[/] — press Ctrl+C to stop")
+    if workers > 1:  # each process builds the app from the same environment
+        uvicorn.run("soai.web.app:create_app", factory=True, workers=workers, host=host,
+                    port=port, log_level="warning", proxy_headers=True)  # fmt: skip
+        return
+    app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
