@@ -11,7 +11,7 @@ random ``--think`` seconds (uniform 0.5×–1.5×) between saves — far faster 
 Afterwards every attempt's saved answers are compared with the last answer each candidate sent.
 
     .venv/bin/python benchmarks/bench_academy_autosave.py [--candidates 200] [--answers 20]
-        [--think 2.0] [--database-url URL]
+        [--think 2.0] [--workers 2] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8791)
-    parser.add_argument("--workers", type=int, default=1, help="soai serve --workers")
+    parser.add_argument("--workers", type=int, default=2, help="soai serve --workers")
     args = parser.parse_args()
     settings = make_instance(args.database_url)
     bank_dir = write_bank(Path(tempfile.mkdtemp(prefix="soai-bank-")))
