@@ -40,6 +40,7 @@ PATH_VALUES = {
     "session_id": "0123456789abcdef0123456789abcdef",
     "module": "ai-basics",
     "attempt_id": "0123456789abcdef0123456789abcdef",
+    "window_id": "999999",
 }
 
 

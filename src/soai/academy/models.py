@@ -113,3 +113,31 @@ class CpdActivity(Base):
     activity: Mapped[str] = mapped_column(String(300))
     done_on: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExamWindow(Base):
+    """A period in which a tier's exam may be sat, with a number of seats. When a tier has
+    windows, a candidate books one and starts the exam only while it is open."""
+
+    __tablename__ = "academy_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier: Mapped[str] = mapped_column(String(30), index=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seats: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Booking(Base):
+    __tablename__ = "academy_bookings"
+    __table_args__ = (UniqueConstraint("window_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_windows.id", ondelete="CASCADE"), index=True
+    )
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
+    )
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -116,6 +116,8 @@ def start(
 ) -> Attempt:
     """Start an exam: one active attempt, prerequisites, retake wait and maximum attempts."""
     tier = programmes.load().tier(tier_id)
+    from soai.academy import scheduling
+
     if active_attempt(session, candidate=candidate, now=now, bank=bank) is not None:
         raise Conflict(N_("You already have an exam in progress; finish it first."))
     done = [a for a in attempts(session, candidate=candidate) if a.status == "submitted"]
@@ -130,6 +132,7 @@ def start(
         raise Conflict(
             N_("You have used all {count} attempts at this exam."), count=tier.max_attempts
         )
+    scheduling.may_start(session, candidate=candidate, tier=tier_id, now=now)
     if mine and mine[0].submitted_at is not None:
         wait_until = mine[0].submitted_at + timedelta(hours=tier.retake_wait_hours)
         if now < wait_until:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from soai.academy import lessons, service
+from soai.academy import lessons, scheduling, service
 from soai.academy import programme as programmes
 from soai.db import transaction, utcnow
 from soai.errors import NotFound, SoaiError
@@ -36,6 +36,11 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
     context: dict[str, Any] = {"part": PART, "programme": programme, "candidate": None,
                                "attempts": [], "done": set(), "active": None,
                                "can_learn": principal.user_id is not None and principal.can(LEARN)}  # fmt: skip
+    with transaction(state.sessions) as session:
+        context["windows"] = [(w, scheduling.booked(session, window=w))
+                              for w in scheduling.windows(session, now=utcnow())]  # fmt: skip
+    context["can_manage"] = principal.can(Permission.ACADEMY_MANAGE)
+    context["booked"] = set()
     if principal.user_id is not None and principal.can(LEARN):
         with transaction(state.sessions, write=True) as session:
             candidate = service.candidate_of(session, user_id=principal.user_id)
@@ -46,6 +51,9 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
                 )
                 context["attempts"] = service.attempts(session, candidate=candidate)
                 context["done"] = service.completed_lessons(session, candidate=candidate)
+                context["booked"] = {
+                    w.id for w in scheduling.bookings(session, candidate=candidate)
+                }
     t = translator_for(request)
     context["error"] = error.render(t.gettext) if error else None
     return render(request, "academy/home.html", context,
@@ -297,3 +305,44 @@ def certificate_pdf(
                                  profile=state.profile, language=translator_for(request).language)  # fmt: skip
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="certificate.pdf"'})  # fmt: skip
+
+
+@router.post("/academy/windows", name="academy:open-window")
+def open_window(
+    request: Request, tier: str = Form(...), opens: str = Form(...), closes: str = Form(...),
+    seats: int = Form(...), principal: Principal = Depends(require(Permission.ACADEMY_MANAGE)),
+) -> Response:  # fmt: skip
+    """The certification body opens an exam window (dates in the profile's timezone)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from soai.errors import InvalidInput
+
+    state = app_state(request)
+    zone = ZoneInfo(state.profile.timezone)
+    try:
+        try:
+            opens_at = datetime.fromisoformat(opens).replace(tzinfo=zone)
+            closes_at = datetime.fromisoformat(closes).replace(tzinfo=zone)
+        except ValueError:
+            raise InvalidInput(N_("Give the dates as 2026-12-01T09:00."), field="opens") from None
+        with transaction(state.sessions, write=True) as session:
+            scheduling.open_window(session, tier=tier, opens_at=opens_at, closes_at=closes_at,
+                                   seats=seats)  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/academy#windows", status_code=303)
+
+
+@router.post("/academy/windows/{window_id}/book", name="academy:book")
+def book(
+    request: Request, window_id: int, principal: Principal = Depends(require(LEARN))
+) -> Response:
+    state = app_state(request)
+    try:
+        with transaction(state.sessions, write=True) as session:
+            scheduling.book(session, candidate=_candidate(session, principal), window_id=window_id,
+                            now=utcnow())  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/academy#windows", status_code=303)

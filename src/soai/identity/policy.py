@@ -55,6 +55,7 @@ class Permission(StrEnum):
     ASSURANCE_RUN = "assurance.run"  # run technical tests, see one's own runs ...
     ASSURANCE_ALL = "assurance.all"  # ... or, with this, every run
     ACADEMY_LEARN = "academy.learn"  # lessons, exams and one's own results (candidates)
+    ACADEMY_MANAGE = "academy.manage"  # exam windows, item analysis (certification body)
     COUNCIL_VIEW = "council.view"  # council sessions, votes and evidence bundles
     COUNCIL_VOTE = "council.vote"  # vote from one's own seat, declare conflicts
     COUNCIL_PANEL = "council.panel"  # decide escalated sessions (certified analysts)
@@ -107,6 +108,7 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.ASSURANCE_ALL,
         Permission.COUNCIL_VIEW,
         Permission.COUNCIL_MANAGE,
+        Permission.ACADEMY_MANAGE,
     },
     Role.ADMIN: frozenset(Permission),
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-27 13:17:32.094740
+Create Date: 2026-11-27 13:31:22.087809
 """
 
 from collections.abc import Sequence
@@ -26,6 +26,19 @@ def upgrade() -> None:
         sa.Column("shown", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("item_id", name=op.f("pk_academy_item_exposure")),
     )
+    op.create_table(
+        "academy_windows",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(length=30), nullable=False),
+        sa.Column("opens_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seats", sa.Integer(), nullable=False),
+        sa.Column("created_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_academy_windows")),
+    )
+    with op.batch_alter_table("academy_windows", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_academy_windows_tier"), ["tier"], unique=False)
+
     op.create_table(
         "academy_candidates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,6 +94,37 @@ def upgrade() -> None:
             batch_op.f("ix_academy_attempts_candidate_id"), ["candidate_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_academy_attempts_status"), ["status"], unique=False)
+
+    op.create_table(
+        "academy_bookings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("window_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("booked_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["academy_candidates.id"],
+            name=op.f("fk_academy_bookings_candidate_id_academy_candidates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["window_id"],
+            ["academy_windows.id"],
+            name=op.f("fk_academy_bookings_window_id_academy_windows"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_academy_bookings")),
+        sa.UniqueConstraint(
+            "window_id", "candidate_id", name=op.f("uq_academy_bookings_window_id")
+        ),
+    )
+    with op.batch_alter_table("academy_bookings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_academy_bookings_candidate_id"), ["candidate_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_academy_bookings_window_id"), ["window_id"], unique=False
+        )
 
     op.create_table(
         "academy_cpd",
@@ -165,11 +209,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_academy_cpd_candidate_id"))
 
     op.drop_table("academy_cpd")
+    with op.batch_alter_table("academy_bookings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_academy_bookings_window_id"))
+        batch_op.drop_index(batch_op.f("ix_academy_bookings_candidate_id"))
+
+    op.drop_table("academy_bookings")
     with op.batch_alter_table("academy_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_academy_attempts_status"))
         batch_op.drop_index(batch_op.f("ix_academy_attempts_candidate_id"))
 
     op.drop_table("academy_attempts")
     op.drop_table("academy_candidates")
+    with op.batch_alter_table("academy_windows", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_academy_windows_tier"))
+
+    op.drop_table("academy_windows")
     op.drop_table("academy_item_exposure")
     # ### end Alembic commands ###
