@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.academy import records, service
+from soai.credentials import service as credentials
 from soai.db import transaction
 from soai.errors import Conflict, InvalidInput
 from soai.settings import Settings
@@ -94,3 +95,14 @@ def test_cpd_hours_count_towards_renewal_from_the_pass(
         records.record_cpd(session, candidate=candidate, tier="watchdog", hours=4,
                            activity="Council session observer", done_on=NOW + timedelta(days=60))  # fmt: skip
         assert records.renewal_due(session, candidate=candidate, tier="watchdog")["eligible"]
+        issuer = credentials.issuer_for(instance)
+        with pytest.raises(Conflict, match="expired on 2027-11-27"):
+            records.renew(session, candidate=candidate, tier="watchdog", email=user.email,
+                          issuer=issuer, now=NOW + timedelta(days=400))  # fmt: skip
+        renewed = records.renew(session, candidate=candidate, tier="watchdog", email=user.email,
+                                issuer=issuer, now=NOW + timedelta(days=90))  # fmt: skip
+        assert renewed.valid_until.year == 2028, "one more year from the old expiry"
+        assert renewed.credential_id.startswith("urn:uuid:")
+        with pytest.raises(Conflict, match="needs 10 CPD hours; 0 are recorded"):
+            records.renew(session, candidate=candidate, tier="watchdog", email=user.email,
+                          issuer=issuer, now=NOW + timedelta(days=91))  # fmt: skip

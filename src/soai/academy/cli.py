@@ -247,3 +247,22 @@ def window(
         print_json(result)
     else:
         console.print(result)
+
+
+@academy_app.command("renew")
+def renew(
+    email: Annotated[str, typer.Option(help="The analyst's e-mail")],
+    tier: Annotated[str, typer.Option(help="The certification to renew")],
+) -> None:
+    """Issue the renewed certificate once enough CPD hours are recorded, before expiry."""
+    from soai.academy import records
+    from soai.cli_support import instance_sessions, settings_or_exit
+    from soai.credentials import service as credentials
+    from soai.db import transaction, utcnow
+
+    issuer = credentials.issuer_for(settings_or_exit())
+    with transaction(instance_sessions(), write=True) as session:
+        row = records.renew(session, candidate=_candidate_by_email(session, email), tier=tier,
+                            email=email, issuer=issuer, now=utcnow())  # fmt: skip
+        credential, until = row.credential_id, row.valid_until
+    console.print(f"Renewed: {credential}, valid until {until.date().isoformat()}.")

@@ -141,3 +141,19 @@ class Booking(Base):
         ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
     )
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Renewal(Base):
+    """A certificate renewed on CPD hours: the new credential and the hours it rests on."""
+
+    __tablename__ = "academy_renewals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("academy_candidates.id", ondelete="CASCADE"), index=True
+    )
+    tier: Mapped[str] = mapped_column(String(30))
+    hours: Mapped[float] = mapped_column(Float)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    credential_id: Mapped[str] = mapped_column(String(100))
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from soai.academy import analysis, forms, grading
 from soai.academy import bank as banks
 from soai.academy import programme as programmes
-from soai.academy.models import Answer, Attempt, Candidate, CpdActivity, LessonProgress
+from soai.academy.models import Answer, Attempt, Candidate, CpdActivity, LessonProgress, Renewal
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n.markers import N_
 
@@ -91,20 +91,60 @@ def record_cpd(
     return row
 
 
+def _years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
 def renewal_due(session: Session, *, candidate: Candidate, tier: str) -> dict[str, Any]:
-    """The CPD hours recorded since the certificate was issued against those renewal needs."""
+    """The CPD hours recorded since the certificate was issued (or last renewed) against the
+    tier's renewal requirement, and when the current certificate expires."""
     passed = session.scalar(select(Attempt).where(
         Attempt.candidate_id == candidate.id, Attempt.tier == tier, Attempt.passed.is_(True)
     ).order_by(Attempt.submitted_at.desc()).limit(1))  # fmt: skip
     if passed is None or passed.submitted_at is None:
         raise NotFound(N_("No passed {tier} exam to renew."), tier=tier)
-    since = passed.submitted_at
+    validity = programmes.load().tier(tier).validity_years
+    last = session.scalar(select(Renewal).where(
+        Renewal.candidate_id == candidate.id, Renewal.tier == tier
+    ).order_by(Renewal.renewed_at.desc()).limit(1))  # fmt: skip
+    since = last.renewed_at if last else passed.submitted_at
+    expires = last.valid_until if last else _years(passed.submitted_at, validity)
     hours = sum(c.hours for c in session.scalars(select(CpdActivity).where(
         CpdActivity.candidate_id == candidate.id, CpdActivity.tier == tier,
         CpdActivity.done_on >= since)))  # fmt: skip
     needed = programmes.load().tier(tier).cpd_hours
     return {"tier": tier, "since": since.isoformat(), "hours": hours, "needed": needed,
-            "eligible": hours >= needed, "attempt": passed.id}  # fmt: skip
+            "eligible": hours >= needed, "attempt": passed.id,
+            "expires": expires.isoformat()}  # fmt: skip
+
+
+def renew(
+    session: Session, *, candidate: Candidate, tier: str, email: str, issuer: Any, now: datetime
+) -> Renewal:
+    """Issue the renewed certificate (a new credential valid for another term from the old
+    expiry) when enough CPD hours were recorded — before the certificate expires."""
+    from soai.credentials import service as credentials
+
+    due = renewal_due(session, candidate=candidate, tier=tier)
+    expires = datetime.fromisoformat(due["expires"])
+    if now >= expires:
+        raise Conflict(N_("The certificate expired on {date}: sit the exam again."),
+                       date=expires.date().isoformat())  # fmt: skip
+    if not due["eligible"]:
+        raise Conflict(N_("Renewal needs {needed} CPD hours; {hours} are recorded."),
+                       needed=due["needed"], hours=f"{due['hours']:g}")  # fmt: skip
+    definition = programmes.load().tier(tier)
+    valid_until = _years(expires, definition.validity_years)
+    document = credentials.issue(session, issuer=issuer, achievement_key=definition.achievement,
+                                 email=email, valid_until=valid_until)  # fmt: skip
+    row = Renewal(candidate_id=candidate.id, tier=tier, hours=due["hours"],
+                  valid_until=valid_until, credential_id=str(document["id"]), renewed_at=now)  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
 
 
 def window_analysis(session: Session, *, tier: str, bank: banks.Bank) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-27 13:31:22.087809
+Create Date: 2026-11-27 13:32:23.485320
 """
 
 from collections.abc import Sequence
@@ -171,6 +171,28 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "academy_renewals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(length=30), nullable=False),
+        sa.Column("hours", sa.Float(), nullable=False),
+        sa.Column("valid_until", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("credential_id", sa.String(length=100), nullable=False),
+        sa.Column("renewed_at", soai.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["academy_candidates.id"],
+            name=op.f("fk_academy_renewals_candidate_id_academy_candidates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_academy_renewals")),
+    )
+    with op.batch_alter_table("academy_renewals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_academy_renewals_candidate_id"), ["candidate_id"], unique=False
+        )
+
+    op.create_table(
         "academy_answers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("attempt_id", sa.String(length=32), nullable=False),
@@ -201,6 +223,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_academy_answers_attempt_id"))
 
     op.drop_table("academy_answers")
+    with op.batch_alter_table("academy_renewals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_academy_renewals_candidate_id"))
+
+    op.drop_table("academy_renewals")
     with op.batch_alter_table("academy_lesson_progress", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_academy_lesson_progress_candidate_id"))
 
