@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -106,3 +107,27 @@ def test_cpd_hours_count_towards_renewal_from_the_pass(
         with pytest.raises(Conflict, match="needs 10 CPD hours; 0 are recorded"):
             records.renew(session, candidate=candidate, tier="watchdog", email=user.email,
                           issuer=issuer, now=NOW + timedelta(days=91))  # fmt: skip
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_committee_reads_the_item_analysis_in_the_portal(
+    client: Any, app_sessions: Any
+) -> None:
+    from tests.identity.factories import PASSWORD
+    from tests.web_client import sign_in
+
+    regulator = make_user(app_sessions, "regulator")
+    client.headers["Accept-Language"] = "en"
+    sign_in(client, regulator.email, PASSWORD)
+    empty = client.get("/academy/analysis?tier=watchdog")
+    assert empty.status_code == 200 and "No submitted watchdog attempt to analyse." in empty.text
+    candidate = make_user(app_sessions, "candidate")
+    bank = service.bank_of(None)
+    with transaction(app_sessions, write=True) as session:
+        person = service.enrol(session, user_id=candidate.id, language="en")
+        attempt = service.start(session, candidate=person, tier_id="watchdog", now=NOW, bank=bank)
+        service.save(session, attempt=attempt, position=0, option=0, flagged=False,
+                     tab=attempt.tab, now=NOW, bank=bank)  # fmt: skip
+        service.submit(session, attempt=attempt, now=NOW + timedelta(minutes=5), bank=bank)
+    page = client.get("/academy/analysis?tier=watchdog")
+    assert "1 candidates." in page.text and attempt.form["items"][0] in page.text

@@ -346,3 +346,24 @@ def book(
     except SoaiError as exc:
         return _home(request, error=exc)
     return RedirectResponse("/academy#windows", status_code=303)
+
+
+@router.get("/academy/analysis", response_class=HTMLResponse, name="academy:analysis")
+def item_analysis(
+    request: Request, tier: str = "fundamentals",
+    principal: Principal = Depends(require(Permission.ACADEMY_MANAGE)),
+) -> HTMLResponse:  # fmt: skip
+    """The item analysis of a tier's submitted attempts, for the item-writing committee."""
+    from soai.academy import records
+
+    state = app_state(request)
+    programme = programmes.load()
+    programme.tier(tier)
+    report, problem = None, None
+    with transaction(state.sessions) as session:
+        try:
+            report = records.window_analysis(session, tier=tier, bank=_bank(request))
+        except NotFound as exc:
+            problem = exc.render(translator_for(request).gettext)
+    return render(request, "academy/analysis.html",
+                  {"report": report, "problem": problem, "tier": tier, "programme": programme})  # fmt: skip
