@@ -134,3 +134,27 @@ def test_a_domain_without_khmer_title_is_refused(tmp_path: Path) -> None:
     edit(tmp_path / "domains.yaml", lambda c: c["domains"][4]["title"].update(km=""))
     with pytest.raises(ProgrammeError, match=r"domains\[council\]\.title\.km"):
         programme.load(tmp_path)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_instance_profile_changes_a_tier_for_the_portal(instance: Any) -> None:
+    """A country sets its own values in its profile (``academy.tiers``); the portal uses them."""
+    from fastapi.testclient import TestClient
+
+    from soai.profiles import service as profiles
+    from soai.web.app import create_app
+
+    path = profiles.instance_path(instance.home)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["academy"] = {"tiers": {"watchdog": {"minutes": 75, "pass_mark": 0.8}}}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    profiles.instance_profile.cache_clear()
+    try:
+        client = TestClient(create_app(instance))
+        page = client.get("/academy", headers={"Accept-Language": "en"})
+        assert "75 minutes" in page.text and "80%" in page.text
+        assert programme.load().tier("watchdog").pass_mark == 0.8
+    finally:
+        programme.use_profile(None)
+        profiles.instance_profile.cache_clear()
+    assert programme.load().tier("watchdog").minutes == 90

@@ -20,6 +20,19 @@ academy_app = typer.Typer(
 console = Console()
 
 
+@academy_app.callback()
+def _instance_programme() -> None:
+    """Inside an instance, its profile's tier values apply to every academy command."""
+    from soai.cli_support import settings_or_exit
+    from soai.profiles import service as profiles
+
+    try:
+        profile = profiles.instance_profile(settings_or_exit().home.resolve())
+    except profiles.InstanceNotInitialised:
+        return
+    programme.use_profile(profile.academy.tiers)
+
+
 @academy_app.command("bank-stats")
 def bank_stats(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,

@@ -15,6 +15,7 @@ with ``{tier_id: {field: value}}`` (a new ``tier_id`` needs every field). Its
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -180,17 +181,30 @@ class Programme:
 _Model = TypeVar("_Model", TiersFile, DomainsFile, CurriculumFile)
 
 
+_INSTANCE_OVERRIDES: str = "{}"  # the instance profile's tiers (JSON), see use_profile()
+
+
+def use_profile(overrides: TierOverrides | None) -> None:
+    """Make the instance profile's ``academy.tiers`` the default of :func:`load` (the app and
+    the CLI call this once; one instance per process). Checked now: bad values fail early."""
+    global _INSTANCE_OVERRIDES
+    text = json.dumps(overrides or {}, sort_keys=True, default=str)
+    _default(text)
+    _INSTANCE_OVERRIDES = text
+
+
 def load(data_dir: Path = DATA, overrides: TierOverrides | None = None) -> Programme:
-    """The programme in ``data_dir``, with a profile's tier ``overrides`` applied (cached when
-    both are the defaults)."""
-    if data_dir == DATA and not overrides:
-        return _default()
+    """The programme in ``data_dir``, with tier ``overrides`` applied — by default those of the
+    instance profile (cached)."""
+    if data_dir == DATA and overrides is None:
+        return _default(_INSTANCE_OVERRIDES)
     return _load(data_dir, overrides)
 
 
-@lru_cache(maxsize=1)
-def _default() -> Programme:
-    return _load(DATA, None)
+@lru_cache(maxsize=4)
+def _default(overrides: str) -> Programme:
+    parsed = json.loads(overrides)
+    return _load(DATA, parsed or None)
 
 
 def _load(data_dir: Path, overrides: TierOverrides | None) -> Programme:

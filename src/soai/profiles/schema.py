@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -105,6 +105,16 @@ class Assurance(Strict):
     )
 
 
+class Academy(Strict):
+    """The CEASAI programme here: tier values that replace the shipped ones, or new tiers."""
+
+    tiers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per tier id, fields of academy/data/tiers.yaml to change (e.g. pass_mark, "
+        "minutes, max_attempts, blueprint); a new id adds a tier (every field needed)",
+    )
+
+
 class Profile(Strict):
     """One jurisdiction's profile."""
 
@@ -122,6 +132,7 @@ class Profile(Strict):
     roadmap: Roadmap
     classification: Classification = Classification()
     assurance: Assurance = Assurance()
+    academy: Academy = Academy()
 
     @field_validator("issuer_domain")
     @classmethod

@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logs.configure(settings)
     sessions = session_factory(instance.open_instance(settings))
     profile = profiles.instance_profile(settings.home.resolve())
+    from soai.academy import programme as academy_programme
+
+    academy_programme.use_profile(profile.academy.tiers)
     runner = InProcessRunner(
         sessions=sessions, home=settings.home, workers=settings.jobs_workers, settings=settings
     )
