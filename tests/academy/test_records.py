@@ -131,3 +131,35 @@ def test_the_committee_reads_the_item_analysis_in_the_portal(
         service.submit(session, attempt=attempt, now=NOW + timedelta(minutes=5), bank=bank)
     page = client.get("/academy/analysis?tier=watchdog")
     assert "1 candidates." in page.text and attempt.form["items"][0] in page.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_analyst_logs_cpd_hours_and_renews_in_the_portal(client: Any, app_sessions: Any) -> None:
+    from tests.identity.factories import PASSWORD
+    from tests.web_client import csrf_from, sign_in
+
+    analyst = make_user(app_sessions, "candidate")
+    bank = service.bank_of(None)
+    now = datetime.now(UTC)
+    with transaction(app_sessions, write=True) as session:
+        person = service.enrol(session, user_id=analyst.id, language="en")
+        attempt = service.start(session, candidate=person, tier_id="watchdog", now=now, bank=bank)
+        for position, (item_id, order) in enumerate(
+            zip(attempt.form["items"], attempt.form["options"], strict=True)
+        ):
+            service.save(session, attempt=attempt, position=position,
+                         option=order.index(bank.items[bank.index[item_id]].key),
+                         flagged=False, tab=attempt.tab, now=now, bank=bank)  # fmt: skip
+        service.submit(session, attempt=attempt, now=now, bank=bank)
+    client.headers["Accept-Language"] = "en"
+    sign_in(client, analyst.email, PASSWORD)
+    page = client.get("/academy")
+    assert "0 of 10 CPD hours" in page.text
+    logged = client.post("/academy/cpd", data={
+        "csrf_token": csrf_from(page.text), "tier": "watchdog", "hours": "10",
+        "activity": "Fairness testing workshop", "done_on": (now + timedelta(days=1)).date().isoformat()})  # fmt: skip
+    assert "10 of 10 CPD hours" in logged.text and "Renew the certificate" in logged.text
+    renewed = client.post(
+        "/academy/renew", data={"csrf_token": csrf_from(logged.text), "tier": "watchdog"}
+    )
+    assert renewed.status_code == 200 and "0 of 10 CPD hours" in renewed.text, "a new term starts"

@@ -41,6 +41,7 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
                               for w in scheduling.windows(session, now=utcnow())]  # fmt: skip
     context["can_manage"] = principal.can(Permission.ACADEMY_MANAGE)
     context["booked"] = set()
+    context["renewals"] = []
     if principal.user_id is not None and principal.can(LEARN):
         with transaction(state.sessions, write=True) as session:
             candidate = service.candidate_of(session, user_id=principal.user_id)
@@ -54,6 +55,7 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
                 context["booked"] = {
                     w.id for w in scheduling.bookings(session, candidate=candidate)
                 }
+                context["renewals"] = _renewals(session, candidate)
     t = translator_for(request)
     context["error"] = error.render(t.gettext) if error else None
     return render(request, "academy/home.html", context,
@@ -105,6 +107,14 @@ def lesson_done(
         candidate = _candidate(session, principal)
         service.complete_lesson(session, candidate=candidate, module=module)
     return RedirectResponse("/academy#progress", status_code=303)
+
+
+def _renewals(session: Any, candidate: Any) -> list[dict[str, Any]]:
+    """Each passed certification with its CPD hours, needs and expiry."""
+    from soai.academy import records
+
+    tiers = {a.tier for a in service.attempts(session, candidate=candidate) if a.passed}
+    return [records.renewal_due(session, candidate=candidate, tier=t) for t in sorted(tiers)]
 
 
 def _bank(request: Request) -> Any:
@@ -367,3 +377,51 @@ def item_analysis(
             problem = exc.render(translator_for(request).gettext)
     return render(request, "academy/analysis.html",
                   {"report": report, "problem": problem, "tier": tier, "programme": programme})  # fmt: skip
+
+
+@router.post("/academy/cpd", name="academy:cpd")
+def cpd(
+    request: Request, tier: str = Form(...), hours: float = Form(...), activity: str = Form(""),
+    done_on: str = Form(...), principal: Principal = Depends(require(LEARN)),
+) -> Response:  # fmt: skip
+    """A certified analyst logs CPD hours towards renewing a certificate."""
+    from datetime import date, datetime, time
+
+    from soai.academy import records
+    from soai.errors import InvalidInput
+
+    state = app_state(request)
+    try:
+        try:
+            day = date.fromisoformat(done_on)
+        except ValueError:
+            raise InvalidInput(N_("{value} is not a date like 2026-11-27."), field="done_on",
+                               value=done_on) from None  # fmt: skip
+        with transaction(state.sessions, write=True) as session:
+            candidate = _candidate(session, principal)
+            records.renewal_due(session, candidate=candidate, tier=tier)  # a pass to renew
+            records.record_cpd(session, candidate=candidate, tier=tier, hours=hours,
+                               activity=activity,
+                               done_on=datetime.combine(day, time(12), tzinfo=utcnow().tzinfo))  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/academy#renewal", status_code=303)
+
+
+@router.post("/academy/renew", name="academy:renew")
+def renew(
+    request: Request, tier: str = Form(...), principal: Principal = Depends(require(LEARN))
+) -> Response:
+    """Renew a certificate on CPD hours (before it expires): a new credential is issued."""
+    from soai.academy import records
+    from soai.credentials import service as credentials
+
+    state = app_state(request)
+    try:
+        with transaction(state.sessions, write=True) as session:
+            records.renew(session, candidate=_candidate(session, principal), tier=tier,
+                          email=principal.email or "", issuer=credentials.issuer_for(state.settings),
+                          now=utcnow())  # fmt: skip
+    except SoaiError as exc:
+        return _home(request, error=exc)
+    return RedirectResponse("/academy#renewal", status_code=303)
