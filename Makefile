@@ -51,6 +51,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_council_qc.py
 	$(BIN)/python benchmarks/bench_academy_grading.py
 	$(BIN)/python benchmarks/bench_academy_autosave.py
+	$(BIN)/python benchmarks/bench_giveaway.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

@@ -22,6 +22,7 @@ from soai.jobs.cli import jobs_app
 from soai.ledger.cli import ledger_app
 from soai.pdca import cli_steps  # noqa: F401 - registers the step commands on pdca_app
 from soai.pdca.cli import pdca_app
+from soai.programme.cli import giveaway_app
 from soai.registry import cli as registry_cli
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.add_typer(pdca_app, name="pdca")
 app.add_typer(assure_app, name="assure")
 app.add_typer(council_app, name="council")
 app.add_typer(academy_app, name="academy")
+app.add_typer(giveaway_app, name="giveaway")
 
 
 @db_app.command("upgrade")
