@@ -115,6 +115,31 @@ class Academy(Strict):
     )
 
 
+class Giveaway(Strict):
+    """The training giveaway here: its seat pool and the seats reserved per country."""
+
+    seats: int = Field(default=500_250, ge=1, description="Seats in the pool (the brief: 500,250)")
+    quotas: dict[str, int] = Field(
+        default_factory=dict,
+        description="Seats reserved per country (ISO 3166-1 alpha-2), e.g. {KH: 100000}; "
+        "together at most `seats`",
+    )
+
+    @model_validator(mode="after")
+    def _quotas_fit(self) -> Giveaway:
+        for code, count in self.quotas.items():
+            if len(code) != 2 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"quota country {code!r} is not a two-letter code like KH")
+            if count < 0:
+                raise ValueError(f"quota of {code} is negative")
+        if sum(self.quotas.values()) > self.seats:
+            raise ValueError(
+                f"the quotas reserve {sum(self.quotas.values())} seats but the pool has "
+                f"{self.seats}: the quota table does not add up"
+            )
+        return self
+
+
 class Profile(Strict):
     """One jurisdiction's profile."""
 
@@ -133,6 +158,7 @@ class Profile(Strict):
     classification: Classification = Classification()
     assurance: Assurance = Assurance()
     academy: Academy = Academy()
+    giveaway: Giveaway = Giveaway()
 
     @field_validator("issuer_domain")
     @classmethod

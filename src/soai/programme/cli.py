@@ -58,26 +58,38 @@ def parse_quotas(items: list[str] | None) -> dict[str, int]:
 @giveaway_app.command("allocate")
 def allocate(
     applications: Annotated[Path, typer.Argument(help="Applications CSV (see docs)")],
-    seats: Annotated[int, typer.Option(help="Seats to allocate")],
-    seed: Annotated[str, typer.Option(help="The draw's secret seed, hex (≥ 16 bytes)")],
+    seats: Annotated[
+        int | None, typer.Option(help="Seats to allocate (default: the instance profile's pool)")
+    ] = None,
+    seed: Annotated[str, typer.Option(help="The draw's secret seed, hex (≥ 16 bytes)")] = "",
     quota: Annotated[
         list[str] | None,
-        typer.Option("--quota", help="Seats reserved for a country, CC=N (repeatable)"),
+        typer.Option(
+            "--quota",
+            help="Seats reserved for a country, CC=N (repeatable; default: the profile's quotas)",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write one result row per application to this CSV")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """Check, de-duplicate and draw: the same file and seed always give the same digest."""
+    """Check, de-duplicate and draw: the same file and seed always give the same digest.
+    Inside an instance, the seats and quotas default to its profile's ``giveaway`` key."""
     from soai.programme import giveaway
 
     try:
+        pool, reserved = _profile_giveaway()
+        if seats is None and pool is None:
+            raise InvalidInput(N_("Give --seats (no instance profile to take the pool from)."),
+                               field="seats")  # fmt: skip
+        if not seed:
+            raise InvalidInput(N_("Give --seed, the draw's secret seed in hex."), field="seed")
         drawn = giveaway.allocate(
             giveaway.read_applications(applications),
-            seats=seats,
+            seats=seats if seats is not None else int(pool or 0),
             seed=parse_seed(seed),
-            quotas=parse_quotas(quota),
+            quotas=parse_quotas(quota) if quota else reserved,
         )
         if output is not None:
             giveaway.write_results(drawn, output)
@@ -90,6 +102,18 @@ def allocate(
         print_json(summary)
         return
     _show(summary)
+
+
+def _profile_giveaway() -> tuple[int | None, dict[str, int]]:
+    """(seats, quotas) of the instance profile, or (None, {}) outside an instance."""
+    from soai.cli_support import settings_or_exit
+    from soai.profiles import service as profiles
+
+    try:
+        found = profiles.instance_profile(settings_or_exit().home.resolve()).giveaway
+    except profiles.InstanceNotInitialised:
+        return None, {}
+    return found.seats, dict(found.quotas)
 
 
 def _fail(exc: SoaiError, json_out: bool) -> NoReturn:
