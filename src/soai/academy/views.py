@@ -30,7 +30,7 @@ router = APIRouter()
 LEARN = Permission.ACADEMY_LEARN
 
 
-def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
+def home_page(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
     principal, state = principal_of(request), app_state(request)
     programme = programmes.load()
     context: dict[str, Any] = {"part": PART, "programme": programme, "candidate": None,
@@ -48,7 +48,7 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
             if candidate is not None:
                 context["candidate"] = candidate
                 context["active"] = service.active_attempt(
-                    session, candidate=candidate, now=utcnow(), bank=_bank(request)
+                    session, candidate=candidate, now=utcnow(), bank=item_bank(request)
                 )
                 context["attempts"] = service.attempts(session, candidate=candidate)
                 context["done"] = service.completed_lessons(session, candidate=candidate)
@@ -65,7 +65,7 @@ def _home(request: Request, *, error: SoaiError | None = None) -> HTMLResponse:
 @router.get("/academy", response_class=HTMLResponse, name="academy:home",
             dependencies=[Depends(require(Permission.PUBLIC_READ))])  # fmt: skip
 def home(request: Request) -> HTMLResponse:
-    return _home(request)
+    return home_page(request)
 
 
 @router.post("/academy/enrol", name="academy:enrol")
@@ -81,7 +81,7 @@ def enrol(
                           country=country.strip(), national_id=national_id.strip() or None,
                           secret=state.settings.signing_secret())  # fmt: skip
     except SoaiError as exc:
-        return _home(request, error=exc)
+        return home_page(request, error=exc)
     return RedirectResponse("/academy", status_code=303)
 
 
@@ -104,7 +104,7 @@ def lesson_done(
 ) -> Response:
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
-        candidate = _candidate(session, principal)
+        candidate = signed_in_candidate(session, principal)
         service.complete_lesson(session, candidate=candidate, module=module)
     return RedirectResponse("/academy#progress", status_code=303)
 
@@ -117,11 +117,11 @@ def _renewals(session: Any, candidate: Any) -> list[dict[str, Any]]:
     return [records.renewal_due(session, candidate=candidate, tier=t) for t in sorted(tiers)]
 
 
-def _bank(request: Request) -> Any:
+def item_bank(request: Request) -> Any:
     return service.bank_of(app_state(request).settings.academy_items)
 
 
-def _candidate(session: Any, principal: Principal) -> Any:
+def signed_in_candidate(session: Any, principal: Principal) -> Any:
     candidate = service.candidate_of(session, user_id=principal.user_id or 0)
     if candidate is None:
         raise NotFound(N_("Register as a candidate first."))
@@ -135,12 +135,12 @@ def start(
     state = app_state(request)
     try:
         with transaction(state.sessions, write=True) as session:
-            candidate = _candidate(session, principal)
+            candidate = signed_in_candidate(session, principal)
             attempt = service.start(session, candidate=candidate, tier_id=tier, now=utcnow(),
-                                    bank=_bank(request))  # fmt: skip
+                                    bank=item_bank(request))  # fmt: skip
             attempt_id = attempt.id
     except SoaiError as exc:
-        return _home(request, error=exc)
+        return home_page(request, error=exc)
     return RedirectResponse(f"/academy/exams/{attempt_id}", status_code=303)
 
 
@@ -153,16 +153,16 @@ def exam(
     browser) moves the exam to this tab: saves from older tabs are then refused."""
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
-        candidate = _candidate(session, principal)
+        candidate = signed_in_candidate(session, principal)
         attempt = service.attempt_of(session, attempt_id=attempt_id, candidate=candidate)
         service.active_attempt(
-            session, candidate=candidate, now=utcnow(), bank=_bank(request)
+            session, candidate=candidate, now=utcnow(), bank=item_bank(request)
         )  # time up → submit
         if attempt.status != "active":
             return RedirectResponse(f"/academy/exams/{attempt_id}/result", status_code=303)
         tab = t if t == attempt.tab else service.claim_tab(session, attempt=attempt)
         shown = service.question(session, attempt=attempt, position=max(0, q - 1),
-                                 bank=_bank(request))  # fmt: skip
+                                 bank=item_bank(request))  # fmt: skip
         seconds_left = int((attempt.deadline - utcnow()).total_seconds())
         overview = service.overview(session, attempt=attempt)
     return render(request, "academy/exam.html",
@@ -217,10 +217,10 @@ def _save(request: Request, attempt_id: str, position: int, option: str, flagged
         raise InvalidInput(N_("Question {number} has no option {option}."), field="option",
                            number=position + 1, option=option) from None  # fmt: skip
     with transaction(state.sessions, write=True) as session:
-        candidate = _candidate(session, principal)
+        candidate = signed_in_candidate(session, principal)
         attempt = service.attempt_of(session, attempt_id=attempt_id, candidate=candidate)
         return service.save(session, attempt=attempt, position=position, option=chosen,
-                            flagged=flagged, tab=tab, now=utcnow(), bank=_bank(request))  # fmt: skip
+                            flagged=flagged, tab=tab, now=utcnow(), bank=item_bank(request))  # fmt: skip
 
 
 @router.get(
@@ -232,7 +232,7 @@ def review(
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
         attempt = service.attempt_of(
-            session, attempt_id=attempt_id, candidate=_candidate(session, principal)
+            session, attempt_id=attempt_id, candidate=signed_in_candidate(session, principal)
         )
         if attempt.status != "active":
             return RedirectResponse(f"/academy/exams/{attempt_id}/result", status_code=303)
@@ -251,10 +251,10 @@ def submit(
     state = app_state(request)
     with transaction(state.sessions, write=True) as session:
         attempt = service.attempt_of(
-            session, attempt_id=attempt_id, candidate=_candidate(session, principal)
+            session, attempt_id=attempt_id, candidate=signed_in_candidate(session, principal)
         )
         if attempt.status == "active":
-            service.submit(session, attempt=attempt, now=utcnow(), bank=_bank(request))
+            service.submit(session, attempt=attempt, now=utcnow(), bank=item_bank(request))
         if attempt.passed and not attempt.credential_id and principal.email:
             service.certify(session, attempt=attempt, email=principal.email,
                             issuer=credentials.issuer_for(state.settings), now=utcnow())  # fmt: skip
@@ -270,158 +270,18 @@ def result(
     state = app_state(request)
     with transaction(state.sessions) as session:
         attempt = service.attempt_of(
-            session, attempt_id=attempt_id, candidate=_candidate(session, principal)
+            session, attempt_id=attempt_id, candidate=signed_in_candidate(session, principal)
         )
     programme = programmes.load()
     return render(request, "academy/result.html", {"attempt": attempt, "programme": programme,
                   "tier": programme.tier(attempt.tier)})  # fmt: skip
 
 
-def _own_credential(request: Request, attempt_id: str, principal: Principal) -> dict[str, Any]:
-    from soai.credentials import service as credentials
+def _routers() -> list[APIRouter]:
+    from soai.academy import record_views  # it imports the helpers above
 
-    state = app_state(request)
-    with transaction(state.sessions) as session:
-        attempt = service.attempt_of(
-            session, attempt_id=attempt_id, candidate=_candidate(session, principal)
-        )
-        if not attempt.credential_id:
-            raise NotFound(N_("This exam earned no certificate."))
-        record = credentials.get(session, credential_id=attempt.credential_id)
-        return credentials.rebuild(session, record=record, domain=state.profile.issuer_domain)
+    return [router, record_views.router]
 
 
-@router.get("/academy/exams/{attempt_id}/credential.json", name="academy:credential")
-def credential_json(
-    request: Request, attempt_id: str, principal: Principal = Depends(require(LEARN))
-) -> Response:
-    """The candidate's own signed credential (Open Badges 3.0), for a wallet or a verifier."""
-    import json
-
-    document = _own_credential(request, attempt_id, principal)
-    return Response(json.dumps(document, ensure_ascii=False, indent=2), media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="credential.json"'})  # fmt: skip
-
-
-@router.get("/academy/exams/{attempt_id}/certificate.pdf", name="academy:certificate")
-def certificate_pdf(
-    request: Request, attempt_id: str, principal: Principal = Depends(require(LEARN))
-) -> Response:
-    """The candidate's certificate as a PDF with its QR code, in the reader's language."""
-    from soai.credentials import certificate
-
-    state = app_state(request)
-    pdf = certificate.render_pdf(_own_credential(request, attempt_id, principal),
-                                 profile=state.profile, language=translator_for(request).language)  # fmt: skip
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="certificate.pdf"'})  # fmt: skip
-
-
-@router.post("/academy/windows", name="academy:open-window")
-def open_window(
-    request: Request, tier: str = Form(...), opens: str = Form(...), closes: str = Form(...),
-    seats: int = Form(...), principal: Principal = Depends(require(Permission.ACADEMY_MANAGE)),
-) -> Response:  # fmt: skip
-    """The certification body opens an exam window (dates in the profile's timezone)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from soai.errors import InvalidInput
-
-    state = app_state(request)
-    zone = ZoneInfo(state.profile.timezone)
-    try:
-        try:
-            opens_at = datetime.fromisoformat(opens).replace(tzinfo=zone)
-            closes_at = datetime.fromisoformat(closes).replace(tzinfo=zone)
-        except ValueError:
-            raise InvalidInput(N_("Give the dates as 2026-12-01T09:00."), field="opens") from None
-        with transaction(state.sessions, write=True) as session:
-            scheduling.open_window(session, tier=tier, opens_at=opens_at, closes_at=closes_at,
-                                   seats=seats)  # fmt: skip
-    except SoaiError as exc:
-        return _home(request, error=exc)
-    return RedirectResponse("/academy#windows", status_code=303)
-
-
-@router.post("/academy/windows/{window_id}/book", name="academy:book")
-def book(
-    request: Request, window_id: int, principal: Principal = Depends(require(LEARN))
-) -> Response:
-    state = app_state(request)
-    try:
-        with transaction(state.sessions, write=True) as session:
-            scheduling.book(session, candidate=_candidate(session, principal), window_id=window_id,
-                            now=utcnow())  # fmt: skip
-    except SoaiError as exc:
-        return _home(request, error=exc)
-    return RedirectResponse("/academy#windows", status_code=303)
-
-
-@router.get("/academy/analysis", response_class=HTMLResponse, name="academy:analysis")
-def item_analysis(
-    request: Request, tier: str = "fundamentals",
-    principal: Principal = Depends(require(Permission.ACADEMY_MANAGE)),
-) -> HTMLResponse:  # fmt: skip
-    """The item analysis of a tier's submitted attempts, for the item-writing committee."""
-    from soai.academy import records
-
-    state = app_state(request)
-    programme = programmes.load()
-    programme.tier(tier)
-    report, problem = None, None
-    with transaction(state.sessions) as session:
-        try:
-            report = records.window_analysis(session, tier=tier, bank=_bank(request))
-        except NotFound as exc:
-            problem = exc.render(translator_for(request).gettext)
-    return render(request, "academy/analysis.html",
-                  {"report": report, "problem": problem, "tier": tier, "programme": programme})  # fmt: skip
-
-
-@router.post("/academy/cpd", name="academy:cpd")
-def cpd(
-    request: Request, tier: str = Form(...), hours: float = Form(...), activity: str = Form(""),
-    done_on: str = Form(...), principal: Principal = Depends(require(LEARN)),
-) -> Response:  # fmt: skip
-    """A certified analyst logs CPD hours towards renewing a certificate."""
-    from datetime import date, datetime, time
-
-    from soai.academy import records
-    from soai.errors import InvalidInput
-
-    state = app_state(request)
-    try:
-        try:
-            day = date.fromisoformat(done_on)
-        except ValueError:
-            raise InvalidInput(N_("{value} is not a date like 2026-11-27."), field="done_on",
-                               value=done_on) from None  # fmt: skip
-        with transaction(state.sessions, write=True) as session:
-            candidate = _candidate(session, principal)
-            records.renewal_due(session, candidate=candidate, tier=tier)  # a pass to renew
-            records.record_cpd(session, candidate=candidate, tier=tier, hours=hours,
-                               activity=activity,
-                               done_on=datetime.combine(day, time(12), tzinfo=utcnow().tzinfo))  # fmt: skip
-    except SoaiError as exc:
-        return _home(request, error=exc)
-    return RedirectResponse("/academy#renewal", status_code=303)
-
-
-@router.post("/academy/renew", name="academy:renew")
-def renew(
-    request: Request, tier: str = Form(...), principal: Principal = Depends(require(LEARN))
-) -> Response:
-    """Renew a certificate on CPD hours (before it expires): a new credential is issued."""
-    from soai.academy import records
-    from soai.credentials import service as credentials
-
-    state = app_state(request)
-    try:
-        with transaction(state.sessions, write=True) as session:
-            records.renew(session, candidate=_candidate(session, principal), tier=tier,
-                          email=principal.email or "", issuer=credentials.issuer_for(state.settings),
-                          now=utcnow())  # fmt: skip
-    except SoaiError as exc:
-        return _home(request, error=exc)
-    return RedirectResponse("/academy#renewal", status_code=303)
+# Every router of the part, for the app.
+routers = _routers()

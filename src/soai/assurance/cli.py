@@ -107,32 +107,38 @@ def data_quality(
     _execute(spec, ("data",), save=save, cycle=cycle, json_out=json_out)
 
 
-@assure_app.command("robustness")
-def robustness(
-    data: Data, label: Label, model: Annotated[Path, typer.Option(help="The model to query")],
-    trust_model: Trust = False, features: Features = "", seed: Seed = 0,
-    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+ModelOpt = Annotated[Path, typer.Option(help="The model to query")]
+
+
+def _model_test(
+    kind: str, data: Path, label: str, model: Path, trust_model: bool, features: str,
+    seed: int, save: bool, cycle: int | None, json_out: bool,
 ) -> None:  # fmt: skip
-    """Prediction stability and accuracy under noise on the model's inputs (model mode)."""
+    """Run one test that queries the model (robustness, explain)."""
     spec = Spec(
         data, label=label, model=model, trust_model=trust_model, features=_columns(features),
         seed=seed,
     )  # fmt: skip
-    _execute(spec, ("robustness",), save=save, cycle=cycle, json_out=json_out)
+    _execute(spec, (kind,), save=save, cycle=cycle, json_out=json_out)
+
+
+@assure_app.command("robustness")
+def robustness(
+    data: Data, label: Label, model: ModelOpt, trust_model: Trust = False, features: Features = "",
+    seed: Seed = 0, save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+) -> None:  # fmt: skip
+    """Prediction stability and accuracy under noise on the model's inputs (model mode)."""
+    _model_test("robustness", data, label, model, trust_model, features, seed, save, cycle,
+                json_out)  # fmt: skip
 
 
 @assure_app.command("explain")
 def explain(
-    data: Data, label: Label, model: Annotated[Path, typer.Option(help="The model to query")],
-    trust_model: Trust = False, features: Features = "", seed: Seed = 0,
-    save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
+    data: Data, label: Label, model: ModelOpt, trust_model: Trust = False, features: Features = "",
+    seed: Seed = 0, save: Save = False, cycle: CycleOpt = None, json_out: Json = False,
 ) -> None:  # fmt: skip
     """Permutation feature importance and partial dependence of the top features."""
-    spec = Spec(
-        data, label=label, model=model, trust_model=trust_model, features=_columns(features),
-        seed=seed,
-    )  # fmt: skip
-    _execute(spec, ("explain",), save=save, cycle=cycle, json_out=json_out)
+    _model_test("explain", data, label, model, trust_model, features, seed, save, cycle, json_out)
 
 
 @assure_app.command("plan")

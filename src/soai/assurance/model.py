@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -65,7 +66,7 @@ NOT_NUMBERS = N_("Column {column} must hold numbers for this model; it holds val
 Raw = tuple[NDArray[Any], NDArray[np.float64] | None, list[Any] | None]
 
 
-class Model:
+class Model(ABC):
     """A loaded model: what it takes, what it predicts, and how to ask it."""
 
     kind: Literal["sklearn", "onnx"]
@@ -164,8 +165,9 @@ class Model:
             return np.zeros(0, np.int8), (np.zeros((0, 2)) if want_score else None), [0, 1]
         return np.concatenate(labels), (np.concatenate(probas) if probas else None), classes
 
+    @abstractmethod
     def _batch(self, batch: Columns, names: list[str], want_score: bool) -> Raw:
-        raise NotImplementedError
+        """One batch of rows through the model: (labels, probabilities or None, classes)."""
 
 
 class SklearnModel(Model):
