@@ -22,6 +22,7 @@ from soai.jobs.cli import jobs_app
 from soai.ledger.cli import ledger_app
 from soai.pdca import cli_steps  # noqa: F401 - registers the step commands on pdca_app
 from soai.pdca.cli import pdca_app
+from soai.programme import round_cli  # noqa: F401 - registers the round commands
 from soai.programme.cli import giveaway_app
 from soai.registry import cli as registry_cli
 

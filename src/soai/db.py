@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,6 +258,32 @@ def insert_rows(
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
     connection.exec_driver_sql(sql, rows)
+
+
+def load_rows(
+    connection: Any, table: Any, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Load many rows as fast as the database takes them: ``COPY … FROM STDIN`` on PostgreSQL
+    (psycopg adapts each value), :func:`insert_rows` in chunks elsewhere. For big bulk imports
+    whose values need no JSON encoding."""
+    if connection.dialect.name == "postgresql":
+        preparer = connection.dialect.identifier_preparer
+        quoted = ", ".join(preparer.quote(name) for name in columns)
+        cursor = connection.connection.driver_connection.cursor()
+        with (
+            cursor,
+            cursor.copy(f"COPY {preparer.format_table(table)} ({quoted}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    chunk: list[tuple[Any, ...]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= 20_000:
+            insert_rows(connection, table, columns, chunk)
+            chunk = []
+    insert_rows(connection, table, columns, chunk)
 
 
 def _already_encoded(text: str) -> str:

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=600, description="Seconds an LLM-backed agent may take to answer"
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail (offers, reminders); none: no e-mail"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection to TLS")
+    smtp_from: str = Field(
+        default="noreply@localhost", description="Sender address of the instance's e-mail"
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -32,7 +32,8 @@ def test_the_profile_gives_the_pool_and_the_reserved_quotas(
 ) -> None:
     path = profiles.instance_path(instance.home)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["giveaway"] == {"seats": 500250, "quotas": {}}, "the shipped profile sets no share"
+    assert data["giveaway"]["seats"] == 500250 and data["giveaway"]["value"] == 1_000_000_000
+    assert data["giveaway"]["quotas"] == {}, "the shipped profile sets no share"
     data["giveaway"] = {"seats": 10, "quotas": {"TH": 8}}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = run(instance, "giveaway", "allocate", str(applications(tmp_path / "a.csv")),

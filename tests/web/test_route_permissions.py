@@ -41,6 +41,13 @@ PATH_VALUES = {
     "module": "ai-basics",
     "attempt_id": "0123456789abcdef0123456789abcdef",
     "window_id": "999999",
+    "ref": "999999-00000000000000000000000000000000",
+    "milestone": "council-seated",
+    "quote_id": "new-generation",
+    "enquiry_id": "999999",
+    "assessment_id": "999999",
+    "language": "en",
+    "fmt": "md",
 }
 
 

@@ -104,6 +104,12 @@ class Translator:
     def currency(self, value: int | float | Decimal, currency: str) -> str:
         return numbers.format_currency(value, currency, locale=self.locale)
 
+    def money(self, value: int | float | Decimal, currency: str) -> str:
+        """An amount in whole units of ``currency`` (no decimals), e.g. £1,999."""
+        pattern = self.locale.currency_formats["standard"].pattern.replace(".00", "")
+        return numbers.format_currency(round(value), currency, format=pattern, locale=self.locale,
+                                       currency_digits=False)  # fmt: skip
+
     def date(self, value: date | datetime, format: str = "long") -> str:
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()

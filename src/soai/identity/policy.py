@@ -60,6 +60,9 @@ class Permission(StrEnum):
     COUNCIL_VOTE = "council.vote"  # vote from one's own seat, declare conflicts
     COUNCIL_PANEL = "council.panel"  # decide escalated sessions (certified analysts)
     COUNCIL_MANAGE = "council.manage"  # seat members, open sessions, run the built-in agents
+    PROGRAMME_MANAGE = (
+        "programme.manage"  # giveaway rounds, milestones, readiness, press kit, enquiries
+    )
 
 
 _SIGNED_IN = frozenset({Permission.PUBLIC_READ, Permission.ACCOUNT_SELF, Permission.ACADEMY_LEARN})
@@ -109,6 +112,7 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.COUNCIL_VIEW,
         Permission.COUNCIL_MANAGE,
         Permission.ACADEMY_MANAGE,
+        Permission.PROGRAMME_MANAGE,
     },
     Role.ADMIN: frozenset(Permission),
 }

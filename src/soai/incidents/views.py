@@ -7,6 +7,7 @@ PART = PartInfo(
     slug="incidents",
     title=N_("Watchdog and recourse"),
     summary=N_("Report harm caused by an AI system and follow how it is handled."),
+    pending=True,
 )
 
 router = home_router(PART)

@@ -13,6 +13,7 @@ import soai.identity.models
 import soai.jobs.models
 import soai.ledger.models
 import soai.pdca.models
+import soai.programme.models
 import soai.registry.models  # noqa: F401
 from soai.db import Base
 

@@ -73,6 +73,11 @@ class Brand(Strict):
 
 class Roadmap(Strict):
     start_date: date
+    months: dict[str, int] = Field(
+        default_factory=dict,
+        description="Length in months of roadmap phases the shipped data leaves open, e.g. "
+        "{phase-3: 18} (the brief gives only phase 1: 3 and phase 2: 6)",
+    )
 
 
 class Classification(Strict):
@@ -124,6 +129,15 @@ class Giveaway(Strict):
         description="Seats reserved per country (ISO 3166-1 alpha-2), e.g. {KH: 100000}; "
         "together at most `seats`",
     )
+    value: float | None = Field(
+        default=None,
+        ge=0,
+        description="What the whole pool is worth (the brief: 1,000,000,000); "
+        "none: no value is shown",
+    )
+    currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$", description="Currency of `value`")
+    offer_days: int = Field(default=30, ge=1, le=365, description="Days an offered seat waits")
+    remind_days: int = Field(default=7, ge=1, le=60, description="Reminder this long before expiry")
 
     @model_validator(mode="after")
     def _quotas_fit(self) -> Giveaway:

@@ -92,7 +92,10 @@ class Applications:
 
     @classmethod
     def of(
-        cls, ids: Sequence[str], countries: Sequence[str], duplicate_of: Sequence[int] | None = None
+        cls,
+        ids: Sequence[str],
+        countries: Sequence[str],
+        duplicate_of: Sequence[int] | npt.NDArray[np.int64] | None = None,
     ) -> Applications:
         """Applications built in memory (tests, other parts); ids must be unique."""
         dup = np.full(len(ids), -1) if duplicate_of is None else np.asarray(duplicate_of)

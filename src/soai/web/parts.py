@@ -21,6 +21,8 @@ class PartInfo:
     slug: str
     title: str
     summary: str
+    pending: bool = False
+    """True while the part has no features of its own yet (its home says "Not available yet")."""
 
 
 def home_router(part: PartInfo) -> APIRouter:
