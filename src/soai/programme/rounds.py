@@ -203,12 +203,13 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
     columns = checked.columns
     ids = columns["application_id"].to_pylist()
     taken: set[str] = set()
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
-        taken.update(session.scalars(
-            select(GiveawayApplication.application_id).where(
-                GiveawayApplication.round_id == record.id,
-                GiveawayApplication.application_id.in_(chunk))))  # fmt: skip
+    stored = session.scalar(select(func.count()).where(GiveawayApplication.round_id == record.id))
+    if stored:  # an application_id already in the round is a problem of its row
+        incoming = set(ids)
+        query = select(GiveawayApplication.application_id).where(
+            GiveawayApplication.round_id == record.id
+        )
+        taken = {found for found in session.scalars(query) if found in incoming}
     if taken:
         clashes = [n for n, value in enumerate(ids) if value in taken]
         problems = [RowProblem(n + 2, "application_id",
