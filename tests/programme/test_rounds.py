@@ -186,3 +186,56 @@ def test_the_form_says_which_field_is_wrong_and_one_round_runs_at_a_time(
         with pytest.raises(InvalidInput, match="does not add up"):
             rounds.open_round(session, name="x", seats=3, quotas={"KH": 4},
                               closes_at=NOW + timedelta(days=1), offer_days=14, now=NOW)  # fmt: skip
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_eligibility_and_spreadsheet_safety_of_a_round(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with transaction(sessions, write=True) as session:
+        record, seed = rounds.open_round(session, name="Adults", seats=5, quotas={},
+                                         closes_at=datetime(2027, 3, 1, 16, 59, tzinfo=UTC),
+                                         offer_days=14, now=NOW, min_age=18)  # fmt: skip
+        round_id = record.id
+        with pytest.raises(InvalidInput, match="at least 18 years old on 2027-03-01") as young:
+            rounds.apply(session, record=record, full_name="Too Young", date_of_birth="2009-03-02",
+                         country="KH", email="young@example.org", document_number="",
+                         language="en", now=NOW)  # fmt: skip
+        assert young.value.field == "date_of_birth"
+        rounds.apply(session, record=record, full_name="Just Eighteen", date_of_birth="2009-03-01",
+                     country="KH", email="adult@example.org", document_number="", language="en",
+                     now=NOW)  # fmt: skip
+    rows = [("F1", "=HYPERLINK(\"http://x\")", "1990-01-01", "KH", "+1@example.org", ""),
+            ("F2", "Child", "2015-01-01", "KH", "c@example.org", ""),
+            ("=cmd|' /C calc'!A0", "Sok", "1990-01-01", "KH", "s@example.org", "")]  # fmt: skip
+    with transaction(sessions, write=True) as session:
+        record = rounds.get_round(session, round_id)
+        with pytest.raises(ApplicationErrors) as bad:
+            rounds.import_file(
+                session, record=record, path=applications_file(tmp_path / "a.csv", rows), now=NOW
+            )
+        assert "row 3, column date_of_birth: younger than 18" in bad.value.render()
+    with transaction(sessions, write=True) as session:
+        record = rounds.get_round(session, round_id)
+        with pytest.raises(ApplicationErrors, match="1 problem"):
+            rounds.import_file(
+                session,
+                record=record,
+                path=applications_file(tmp_path / "b.csv", [rows[0], rows[2]]),
+                now=NOW,
+            )
+    with transaction(sessions, write=True) as session:
+        record = rounds.get_round(session, round_id)
+        rounds.import_file(
+            session, record=record, path=applications_file(tmp_path / "c.csv", rows[:1]), now=NOW
+        )
+        rounds.close_round(session, record=record, now=NOW)
+        summary = rounds.draw(session, record=record, seed_hex=seed, now=NOW)
+        exported = io.StringIO()
+        rounds.write_applications(session, record, exported)
+    lines = exported.getvalue().splitlines()
+    assert "'=HYPERLINK" in lines[2] and ",'+1@example.org," in lines[2]  # escaped for spreadsheets
+    path = tmp_path / "exported.csv"
+    path.write_text(exported.getvalue(), encoding="utf-8")
+    rerun = giveaway.allocate(giveaway.read_applications(path), seats=5, seed=bytes.fromhex(seed))
+    assert rerun.digest == summary["allocation_digest"]

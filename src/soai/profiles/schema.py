@@ -137,6 +137,13 @@ class Giveaway(Strict):
     )
     currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$", description="Currency of `value`")
     offer_days: int = Field(default=30, ge=1, le=365, description="Days an offered seat waits")
+    min_age: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Eligibility: the youngest age (in years, on the day applications close) "
+        "at which a person may apply; none: no age rule",
+    )
     remind_days: int = Field(default=7, ge=1, le=60, description="Reminder this long before expiry")
 
     @model_validator(mode="after")

@@ -163,7 +163,8 @@ def open_round(
         with transaction(state.sessions, write=True) as session:
             _, seed = rounds.open_round(session, name=name, seats=profile.seats,
                                         quotas=profile.quotas, closes_at=closes_at,
-                                        offer_days=profile.offer_days, now=utcnow())  # fmt: skip
+                                        offer_days=profile.offer_days, now=utcnow(),
+                                        min_age=profile.min_age)  # fmt: skip
     except SoaiError as exc:
         return giveaway_page(request, principal, error=exc)
     return giveaway_page(request, principal, seed=seed)

@@ -28,6 +28,7 @@ class GiveawayRound(Base):
     seats: Mapped[int] = mapped_column(Integer)
     quotas: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     offer_days: Mapped[int] = mapped_column(Integer, default=30)
+    min_age: Mapped[int | None] = mapped_column(Integer)  # eligibility, fixed for the round
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed | drawn
     seed_commitment: Mapped[str] = mapped_column(String(64))
     commitment_entry: Mapped[int] = mapped_column(Integer)

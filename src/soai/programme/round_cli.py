@@ -75,6 +75,7 @@ def open_round(
             record, secret = rounds.open_round(
                 session, name=name, seats=profile.giveaway.seats, quotas=profile.giveaway.quotas,
                 closes_at=closes_at, offer_days=profile.giveaway.offer_days, now=utcnow(),
+                min_age=profile.giveaway.min_age,
                 seed=parse_seed(seed) if seed else None,
             )  # fmt: skip
             shown = _status(session, record)

@@ -73,7 +73,7 @@ def get_round(session: Session, round_id: int) -> GiveawayRound:
 
 def open_round(
     session: Session, *, name: str, seats: int, quotas: Mapping[str, int], closes_at: datetime,
-    offer_days: int, now: datetime, seed: bytes | None = None,
+    offer_days: int, now: datetime, seed: bytes | None = None, min_age: int | None = None,
 ) -> tuple[GiveawayRound, str]:  # fmt: skip
     """Open a round and commit to a seed: a fresh random one, or ``seed`` when the regulator
     brings one made in a public ceremony (dice, a randomness beacon). Returns the round and the
@@ -103,9 +103,10 @@ def open_round(
     entry = ledger.append(session, kind="giveaway.seed-committed", data={
         "round": name, "seed_commitment": commitment, "seats": seats,
         "quotas": dict(sorted(table.items())), "closes_at": closes_at.isoformat(),
+        "min_age": min_age,
         "method": giveaway.METHOD,
     })  # fmt: skip
-    record = GiveawayRound(name=name, seats=seats, quotas=table, offer_days=offer_days,
+    record = GiveawayRound(name=name, seats=seats, quotas=table, offer_days=offer_days, min_age=min_age,
                            status="open", seed_commitment=commitment, commitment_entry=entry,
                            opened_at=now, closes_at=closes_at)  # fmt: skip
     session.add(record)
@@ -148,6 +149,11 @@ def apply(
         raise InvalidInput(_FORM_MESSAGES.get(problem.column or "", problem.message),
                            field=problem.column) from None  # fmt: skip
     row = {name: checked.columns[name][0].as_py() for name in COLUMNS}
+    if _too_young(record, [row["date_of_birth"]]):
+        raise InvalidInput(
+            N_("Applicants must be at least {age} years old on {date}, when applications close."),
+            field="date_of_birth", age=record.min_age, date=record.closes_at.date().isoformat(),
+        )  # fmt: skip
     row["document_hash"] = _document_hash(row.pop("document_number"))
     if _same_person(session, record, row):
         raise Conflict(
@@ -168,6 +174,20 @@ _FORM_MESSAGES = {
     "country": N_("Choose your country (a two-letter code such as KH)."),
     "email": N_("Give an e-mail address such as name@example.org."),
 }
+
+
+def _too_young(record: GiveawayRound, births: list[str]) -> list[int]:
+    """Positions of the dates of birth (checked ``YYYY-MM-DD``) under the round's minimum age
+    on its closing day."""
+    if not record.min_age:
+        return []
+    day = record.closes_at.date()
+    try:
+        latest = day.replace(year=day.year - record.min_age)
+    except ValueError:  # 29 February
+        latest = day.replace(year=day.year - record.min_age, day=28)
+    cutoff = latest.isoformat()
+    return [n for n, born in enumerate(births) if born > cutoff]
 
 
 def _same_person(session: Session, record: GiveawayRound, row: dict[str, Any]) -> bool:
@@ -202,6 +222,21 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
     checked = read_checked(path)
     columns = checked.columns
     ids = columns["application_id"].to_pylist()
+    young = _too_young(record, columns["date_of_birth"].to_pylist())
+    if young:
+        problems = [RowProblem(n + 2, "date_of_birth",
+                               N_("row {row}, column {column}: younger than {age} on {date}, when "
+                                  "applications close (eligibility rule)."),
+                               {"age": record.min_age, "date": record.closes_at.date().isoformat()})
+                    for n in young[:50]]  # fmt: skip
+        raise ApplicationErrors(path.name, problems, len(young))
+    formulas = [n for n, value in enumerate(ids) if value.startswith(giveaway.FORMULA_STARTS)]
+    if formulas:
+        problems = [RowProblem(n + 2, "application_id",
+                               N_("row {row}, column {column}: starts with = + - @ ' or a tab; a "
+                                  "spreadsheet would run it as a formula."))
+                    for n in formulas[:50]]  # fmt: skip
+        raise ApplicationErrors(path.name, problems, len(formulas))
     taken: set[str] = set()
     stored = session.scalar(select(func.count()).where(GiveawayApplication.round_id == record.id))
     if stored:  # an application_id already in the round is a problem of its row
@@ -255,12 +290,20 @@ def _rows(session: Session, record: GiveawayRound) -> Iterator[tuple[Any, ...]]:
 def write_applications(session: Session, record: GiveawayRound, out: IO[str]) -> None:
     """The round's applications file (the ``soai giveaway allocate`` CSV), to re-run the draw.
 
-    This file is data for the command, not a spreadsheet report: values are written as
-    received (the results file of the command escapes formulas)."""
+    A name or e-mail that a spreadsheet would run as a formula is written with a leading ``'``
+    (application ids cannot start so: they are refused at import). The draw gives the same
+    digest from this file: the escape is the same for every row, so equal values stay equal,
+    and the name key ignores punctuation."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for _id, application_id, name, born, country, email, document in _rows(session, record):
-        writer.writerow([application_id, name, born, country, email, document or ""])
+    for row in _rows(session, record):
+        writer.writerow(_line(row))
+
+
+def _line(row: Any) -> list[str]:
+    _id, application_id, name, born, country, email, document = row
+    escape = giveaway.escape_cell
+    return [application_id, escape(name), born, country, escape(email), document or ""]
 
 
 def _file_digest(session: Session, record: GiveawayRound) -> tuple[str, int]:
@@ -268,8 +311,8 @@ def _file_digest(session: Session, record: GiveawayRound) -> tuple[str, int]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for _id, application_id, name, born, country, email, document in _rows(session, record):
-        writer.writerow([application_id, name, born, country, email, document or ""])
+    for row in _rows(session, record):
+        writer.writerow(_line(row))
         count += 1
         if buffer.tell() > 1 << 20:
             digest.update(buffer.getvalue().encode())

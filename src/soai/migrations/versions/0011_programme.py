@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-11-27 14:21:00.109615
+Create Date: 2026-11-27 14:43:49.223659
 """
 
 from collections.abc import Sequence
@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("seats", sa.Integer(), nullable=False),
         sa.Column("quotas", sa.JSON(), nullable=False),
         sa.Column("offer_days", sa.Integer(), nullable=False),
+        sa.Column("min_age", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("seed_commitment", sa.String(length=64), nullable=False),
         sa.Column("commitment_entry", sa.Integer(), nullable=False),
