@@ -4,8 +4,6 @@ a real SMTP server on loopback, and the funnel by country."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,31 +99,6 @@ def test_an_expired_reserved_seat_goes_to_the_next_applicant_of_its_country(
         # two reserved seats freed: the one Cambodian left on the waiting list takes one
         assert sum(a.country == "KH" for a in new) == 1
         assert all(a.status == "waitlisted" for a in new)  # the lottery's statuses never change
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Any, int]]:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message as MessageHandler
-
-    class Inbox(MessageHandler):
-        def __init__(self) -> None:
-            super().__init__()
-            self.messages: list[Any] = []
-
-        def handle_message(self, message: Any) -> None:
-            self.messages.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

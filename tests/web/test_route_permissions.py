@@ -48,6 +48,9 @@ PATH_VALUES = {
     "assessment_id": "999999",
     "language": "en",
     "fmt": "md",
+    "incident_id": "999999",
+    "action": "note",
+    "digest": "0" * 64,
 }
 
 

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     COUNCIL_VOTE = "council.vote"  # vote from one's own seat, declare conflicts
     COUNCIL_PANEL = "council.panel"  # decide escalated sessions (certified analysts)
     COUNCIL_MANAGE = "council.manage"  # seat members, open sessions, run the built-in agents
+    INCIDENTS_TRIAGE = "incidents.triage"  # the triage queue, cases, outcomes (certified analysts)
+    INCIDENTS_PROVIDE = "incidents.provide"  # reports about one's organisations' systems, answers
     PROGRAMME_MANAGE = (
         "programme.manage"  # giveaway rounds, milestones, readiness, press kit, enquiries
     )
@@ -79,6 +81,7 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.PDCA_VIEW,
         Permission.PDCA_EDIT,
         Permission.ASSURANCE_RUN,
+        Permission.INCIDENTS_PROVIDE,
     },
     Role.COUNCIL_MEMBER: _SIGNED_IN
     | _SEES_REGISTER
@@ -94,6 +97,7 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.ASSURANCE_ALL,
         Permission.COUNCIL_VIEW,
         Permission.COUNCIL_PANEL,
+        Permission.INCIDENTS_TRIAGE,
     },
     Role.REGULATOR: _SIGNED_IN
     | _SEES_REGISTER
@@ -113,6 +117,7 @@ POLICY: dict[Role, frozenset[Permission]] = {
         Permission.COUNCIL_MANAGE,
         Permission.ACADEMY_MANAGE,
         Permission.PROGRAMME_MANAGE,
+        Permission.INCIDENTS_TRIAGE,
     },
     Role.ADMIN: frozenset(Permission),
 }

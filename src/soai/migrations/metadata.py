@@ -10,6 +10,7 @@ import soai.assurance.models
 import soai.council.models
 import soai.credentials.models
 import soai.identity.models
+import soai.incidents.models
 import soai.jobs.models
 import soai.ledger.models
 import soai.pdca.models

@@ -18,6 +18,7 @@ from soai.identity import service as identity
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
+from soai.incidents import statistics as incident_statistics
 from soai.pdca import attestation, gates, report, risk_library, service, signoff
 from soai.pdca import evidence as evidence_items
 from soai.pdca.evidence_store import EvidenceStore
@@ -139,6 +140,7 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
             identity.get_user_by_id(session, user_id=cycle.analyst_id) if cycle.analyst_id else None
         )
         attestations = attestation.active(session, system_id=cycle.system_id)
+        incidents = incident_statistics.about_system(session, cycle.system_id)
     requirements = catalog.catalogue().requirements
     grid = risk_library.heat_map_counts((r.likelihood, r.impact) for r in risks)
     return render(
@@ -163,6 +165,7 @@ def _board(request: Request, cycle_id: int, *, error: SoaiError | None = None) -
             "signed": signed,
             "analyst_name": analyst.display_name if analyst else None,
             "attestations": attestations,
+            "incidents": incidents,
             "overdue": service.overdue(findings, today=date.today()),
             "phases": PHASE_LABELS,
             "order": gates.PHASES,

@@ -14,8 +14,6 @@ Spam protection needs no third-party service:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import datetime, timedelta
 
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from soai.errors import InvalidInput, NotFound, SoaiError
 from soai.i18n.markers import N_
+from soai.identity import formtickets
 from soai.programme.models import Enquiry
 
 KINDS = {
@@ -33,7 +32,7 @@ KINDS = {
     "academia": N_("University or training institution"),
     "international": N_("International partner"),
 }
-MIN_SECONDS, MAX_AGE = 3, timedelta(days=1)
+MIN_SECONDS = 3
 PER_HOUR, MAX_LINKS, MAX_MESSAGE = 3, 3, 5000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
 
@@ -44,25 +43,11 @@ class TooMany(SoaiError):
 
 
 def ticket(secret: bytes, now: datetime) -> str:
-    stamp = str(int(now.timestamp()))
-    return stamp + "." + hmac.new(secret, b"enquiry:" + stamp.encode(), hashlib.sha256).hexdigest()
-
-
-def _check_ticket(secret: bytes, value: str, now: datetime) -> None:
-    stamp = value.partition(".")[0]
-    valid = stamp.isdigit() and len(stamp) <= 11
-    expected = ticket(secret, datetime.fromtimestamp(int(stamp), now.tzinfo)) if valid else ""
-    if not expected or not hmac.compare_digest(expected, value):
-        raise InvalidInput(N_("This form has expired or was not served by this site; reload the "
-                              "page and send it again."), field="ticket")  # fmt: skip
-    age = now.timestamp() - int(stamp)
-    if age < MIN_SECONDS or age > MAX_AGE.total_seconds():
-        raise InvalidInput(N_("This form was sent too quickly or too long after it was opened; "
-                              "reload the page and send it again."), field="ticket")  # fmt: skip
+    return formtickets.ticket(secret, now, purpose="enquiry")
 
 
 def client_key(secret: bytes, address: str) -> str:
-    return hmac.new(secret, b"client:" + address.encode(), hashlib.sha256).hexdigest()
+    return formtickets.client_key(secret, address)
 
 
 def submit(
@@ -71,7 +56,7 @@ def submit(
     now: datetime,
 ) -> Enquiry:  # fmt: skip
     """Check and store one enquiry (see the module docstring for the spam rules)."""
-    _check_ticket(secret, ticket_value, now)
+    formtickets.check_ticket(secret, ticket_value, now, purpose="enquiry", min_seconds=MIN_SECONDS)
     if honeypot.strip():
         raise InvalidInput(
             N_("This enquiry looks automated and was not accepted."), field="website"

@@ -8,7 +8,7 @@ in): a figure a part cannot give yet is ``None`` and every page shows "not avail
 | ``systems_registered`` | registry: AI systems not withdrawn |
 | ``systems_classified`` | registry: percent of those with at least one classification |
 | ``analysts_certified`` | academy: candidates of the profile's country holding a certificate |
-| ``incidents_in_time`` | incidents: percent handled within their target time — ``None`` until the incidents part records handling times |
+| ``incidents_in_time`` | incidents: percent of decided reports decided within their time limit — ``None`` until one is decided |
 | ``readiness_assessed`` | programme: national readiness assessments recorded |
 """
 
@@ -64,6 +64,9 @@ def figures(session: Session, *, country: str) -> Figures:
     )  # fmt: skip
     assessed = session.scalar(select(func.count()).select_from(ReadinessAssessment).where(
         ReadinessAssessment.scope == "national"))  # fmt: skip
+    from soai.incidents import statistics as incidents
+
+    in_time = incidents.counts(session)["in_time_percent"]
     record: GiveawayRound | None = current_round(session)
     applications = allocated = accepted = None
     if record is not None:
@@ -79,7 +82,7 @@ def figures(session: Session, *, country: str) -> Figures:
         council_seated=int(seated or 0), council_size=33,
         sectors_onboarded=int(sectors or 0), systems_registered=int(registered),
         systems_classified=round(100.0 * (classified or 0) / registered, 1) if registered else None,
-        analysts_certified=int(certified or 0), incidents_in_time=None,
+        analysts_certified=int(certified or 0), incidents_in_time=in_time,
         readiness_assessed=int(assessed or 0), applications=applications,
         seats_allocated=allocated, seats_accepted=accepted,
     )  # fmt: skip
