@@ -53,6 +53,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_academy_autosave.py
 	$(BIN)/python benchmarks/bench_giveaway.py
 	$(BIN)/python benchmarks/bench_giveaway_store.py
+	$(BIN)/python benchmarks/bench_incidents_load.py
 
 ## Re-extract translatable strings into the catalogs (then translate the new Khmer entries)
 i18n: install-dev

@@ -32,8 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx
-from sqlalchemy import select
 from common import PASSPHRASE, machine, make_instance
+from sqlalchemy import select
 
 from soai import db
 from soai.db import transaction, utcnow
