@@ -51,6 +51,11 @@ def register(app_sessions: sessionmaker[Session], settings: Settings) -> dict[st
                "other_org": other.organisation_id, "other_system": other.id}  # fmt: skip
     ours, theirs = make_user(app_sessions, "provider"), make_user(app_sessions, "provider")
     with transaction(app_sessions, write=True) as session:
+        from soai.registry.models import Organisation
+
+        organisation = session.get(Organisation, ids["org"])
+        assert organisation is not None
+        organisation.contact_email = "compliance@bank.example.org"
         registry.add_member(session, organisation_id=ids["org"], user_id=ours.id)
         registry.add_member(session, organisation_id=ids["other_org"], user_id=theirs.id)
     return {**ids, "ours": ours, "theirs": theirs}
@@ -141,10 +146,15 @@ def test_a_report_from_triage_to_a_public_outcome(
         assert "dara@example.org" not in public.text and "Dara" not in public.text
         assert "Which features" not in public.text and "province is risky" not in public.text
         assert "Reports by kind of harm" in public.text
-    subjects = [m["Subject"] for m in inbox.messages]
-    assert all(m["To"] == "dara@example.org" for m in inbox.messages)
-    assert len(subjects) == 4 and all(code in s for s in subjects)
-    assert link in inbox.messages[-1].get_payload(decode=True).decode()
+    to_reporter = [m for m in inbox.messages if m["To"] == "dara@example.org"]
+    to_provider = [m for m in inbox.messages if m["To"] == "compliance@bank.example.org"]
+    assert len(to_reporter) == 4 and all(code in m["Subject"] for m in to_reporter)
+    assert link in to_reporter[-1].get_payload(decode=True).decode()
+    assert (
+        len(to_provider) == 1
+        and f"/incidents/provider/{incident_id}" in to_provider[0].get_payload(decode=True).decode()
+    )
+    assert len(inbox.messages) == 5
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -209,3 +219,31 @@ def test_a_provider_files_a_serious_incident_with_its_deadline(
         assert incident is not None and incident.source == "provider"
         assert incident.report_due_at is not None and incident.aware_at is not None
         assert incident.report_due_at - incident.aware_at == timedelta(days=2)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_exports_keep_script_and_formulas_inert(
+    client: TestClient, instance: Settings, app_sessions: sessionmaker[Session]
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    client.headers["Accept-Language"] = "en"
+    hostile = "<h1>Big</h1><script>alert(1)</script> the chatbot leaked my phone number."
+    report(client, instance, description=hostile)
+    with transaction(app_sessions) as session:
+        incident_id = session.scalars(select(Incident.id)).one()
+    analyst = make_user(app_sessions, "analyst")
+    sign_in(client, analyst.email, PASSWORD)
+    act(client, incident_id, "decide", outcome="not_substantiated",
+        reason="No trace of the number in the provider's logs.",
+        summary="=HYPERLINK(\"http://evil\") a chatbot was said to leak phone numbers.")  # fmt: skip
+    pdf = client.get(f"/incidents/cases/{incident_id}/record.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "<script>alert(1)</script>" in text and "<h1>Big</h1>" in text  # shown, not obeyed
+    logout(client)
+    data = client.get("/incidents/outcomes.csv")
+    assert data.headers["content-type"].startswith("text/csv")
+    assert "'=HYPERLINK" in data.text and ",=HYPERLINK" not in data.text
+    assert "leaked my phone number" not in data.text  # the public summary, not the report's words

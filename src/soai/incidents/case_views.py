@@ -103,6 +103,7 @@ async def act(request: Request, incident_id: int, action: str,
     form = {k: str(v) for k, v in (await request.form()).items()}
     actor, now = principal.email or "", utcnow()
     outbox: list[tuple[int, str]] = []
+    to_providers: list[tuple[str, str, int]] = []
     try:
         with transaction(state.sessions, write=True) as session:
             incident = cases.get(session, incident_id)
@@ -132,10 +133,36 @@ async def act(request: Request, incident_id: int, action: str,
             else:
                 raise NotFound(N_("No action {action}."), action=action)
             outbox = list(session.info.get("outbox", []))
+            to_providers = list(session.info.get("provider_outbox", []))
     except SoaiError as exc:
         return case_page(request, incident_id, error=exc)
-    send_outbox(request, outbox)
+    send_outbox(request, outbox, to_providers)
     return RedirectResponse(f"/incidents/cases/{incident_id}", status_code=303)
+
+
+@router.get("/incidents/cases/{incident_id}/record.pdf", name="incidents:record")
+def record_pdf(request: Request, incident_id: int, lang: str | None = None,
+               principal: Principal = Depends(require(TRIAGE))) -> Response:  # fmt: skip
+    """The case file as a PDF (the report, its files, every step, the outcome), for the record
+    or a court; every text is escaped as on the page."""
+    from soai.i18n import Translator
+    from soai.reports.pdf import html_to_pdf
+    from soai.web.templating import build_environment, render_to_string
+
+    state = app_state(request)
+    language = lang if lang in ("en", "km") else translator_for(request).language
+    t = Translator(language, state.profile.timezone)
+    with transaction(state.sessions) as session:
+        incident = cases.get(session, incident_id)
+        html = render_to_string(build_environment(), "incidents/record_print.html", {
+            "incident": incident, "events": cases.events(session, incident),
+            "attachments": list(session.scalars(select(Attachment).where(
+                Attachment.incident_id == incident.id))),
+            "statuses": handling.STATUSES, "outcomes": handling.OUTCOMES,
+            "harms": handling.rules().harms, "affected": handling.AFFECTED,
+            "profile": state.profile, "t": t, "lang": language, "generated_at": utcnow()})  # fmt: skip
+    return Response(html_to_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{incident.code}.pdf"'})  # fmt: skip
 
 
 def _int(value: str | None) -> int:

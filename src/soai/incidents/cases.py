@@ -147,9 +147,16 @@ def request_provider(session: Session, incident: Incident, *, text: str, actor: 
                               "is who answers."), field="system_id")  # fmt: skip
     if not 1 <= len(text.strip()) <= 5000:
         raise InvalidInput(N_("Write the question (up to 5,000 characters)."), field="text")
+    from soai.registry.models import Organisation
+
     _event(session, incident, "request", actor, now, text=text.strip())
     for user_id in _provider_users(session, incident):
         notify(session, user_id, incident, N_("The regulator asks about report {code}."), now)
+    organisation = session.get(Organisation, incident.organisation_id)
+    if organisation is not None and organisation.contact_email:
+        session.info.setdefault("provider_outbox", []).append(
+            (organisation.contact_email, incident.code, incident.id)
+        )
     set_status(session, incident, "awaiting_provider", actor=actor, now=now)
 
 

@@ -19,13 +19,28 @@ from soai.settings import Settings
 
 def deliver(
     outbox: list[tuple[int, str]], *, settings: Settings, sessions: sessionmaker[Session],
-    base_url: str, timezone: str = "UTC",
+    base_url: str, timezone: str = "UTC", providers: list[tuple[str, str, int]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Send the queued status messages; returns what happened (for logs and tests)."""
+    """Send the queued status messages to reporters, and to providers' contact addresses the
+    regulator's questions (``providers``: address, reference, report id); returns what
+    happened (for logs and tests)."""
     mail = mailer(settings)
-    if not outbox or mail is None:
+    if not (outbox or providers) or mail is None:
         return {"sent": 0, "configured": mail is not None}
     messages = []
+    english, khmer = Translator("en", timezone), Translator("km", timezone)
+    for address, code, incident_id in providers or []:
+        link = f"{base_url.rstrip('/')}/incidents/provider/{incident_id}"
+        ask = N_("The regulator asks your organisation about report {code}. Answer in the "
+                 "portal:\n{link}")  # fmt: skip
+        subject = N_("{code}: a question from the regulator")
+        messages.append(
+            Message(  # both languages: the organisation's is not known
+                address,
+                f"{english(subject, code=code)} / {khmer(subject, code=code)}",
+                f"{english(ask, code=code, link=link)}\n\n{khmer(ask, code=code, link=link)}\n",
+            )
+        )
     with transaction(sessions) as session:
         for incident_id, status in outbox:
             incident = session.get(Incident, incident_id)

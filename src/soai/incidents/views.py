@@ -75,6 +75,24 @@ def home(request: Request) -> HTMLResponse:
         "outcomes": handling.OUTCOMES})  # fmt: skip
 
 
+@router.get("/incidents/outcomes.csv", name="incidents:open-data", dependencies=PUBLIC)
+def open_data(request: Request) -> Response:
+    """The decided reports as open data (what the public page shows), safe in a spreadsheet."""
+    from soai.reports.tables import csv_text
+
+    state = app_state(request)
+    with transaction(state.sessions) as session:
+        rows = statistics.published(session, limit=100_000)
+    body = csv_text(
+        ("reference", "harm", "sector", "ai_system", "outcome", "summary", "received", "decided"),
+        ((r["code"], r["harm"], r["sector"], r["system"], r["outcome"], r["summary"],
+          r["received"].date().isoformat(), r["decided"].date().isoformat() if r["decided"] else None)
+         for r in rows),
+    )  # fmt: skip
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="incident-outcomes.csv"'})  # fmt: skip
+
+
 def report_page(request: Request, *, error: SoaiError | None = None,
                 form: dict[str, str] | None = None, query: str = "") -> HTMLResponse:  # fmt: skip
     from soai.registry.models import AISystem, Organisation
@@ -177,10 +195,12 @@ def track(request: Request, ref: str) -> HTMLResponse:
         return render(request, "incidents/track.html", context)
 
 
-def send_outbox(request: Request, outbox: list[tuple[int, str]]) -> dict[str, Any]:
+def send_outbox(request: Request, outbox: list[tuple[int, str]],
+                providers: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:  # fmt: skip
     state = app_state(request)
     return mailing.deliver(outbox, settings=state.settings, sessions=state.sessions,
-                           base_url=str(request.base_url), timezone=state.profile.timezone)  # fmt: skip
+                           base_url=str(request.base_url), timezone=state.profile.timezone,
+                           providers=providers)  # fmt: skip
 
 
 def attachment_response(request: Request, digest: str, filename: str, media: str) -> Response:

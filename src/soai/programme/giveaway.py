@@ -60,6 +60,7 @@ from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 from soai.programme.applications import COUNTRIES, read_checked
 from soai.programme.resubmissions import find_duplicates
+from soai.reports.tables import escape_cell
 
 METHOD = "soai-giveaway-1: ticket=sha256(seed||utf8(application_id)); digest over sorted lines"
 MIN_SEED_BYTES = 16
@@ -68,7 +69,6 @@ ALLOCATED, WAITLISTED, DUPLICATE = range(3)
 RESULT_COLUMNS = (
     "application_id", "status", "rank", "waitlist_position", "seat", "country", "duplicate_of",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 @dataclass(frozen=True)
@@ -298,13 +298,6 @@ def allocation_digest(
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
     start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
     return hashlib.sha256(memoryview(lines.buffers()[2])[start:end]).hexdigest()
-
-
-def escape_cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula: ``'`` before a leading ``= + - @``, tab
-    or carriage return (CSV injection), and before a leading ``'`` so that removing one leading
-    ``'`` always gives the original text back."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_results(allocation: Allocation, path: Path) -> None:

@@ -52,6 +52,7 @@ from soai.programme.applications import (
 )
 from soai.programme.models import GiveawayApplication, GiveawayRound
 from soai.programme.resubmissions import document_keys, find_duplicates, name_keys
+from soai.reports import tables
 
 CHUNK = 20_000
 IMPORT_COLUMNS = ("round_id", "application_id", "full_name", "date_of_birth", "country", "email",
@@ -230,7 +231,7 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
                                {"age": record.min_age, "date": record.closes_at.date().isoformat()})
                     for n in young[:50]]  # fmt: skip
         raise ApplicationErrors(path.name, problems, len(young))
-    formulas = [n for n, value in enumerate(ids) if value.startswith(giveaway.FORMULA_STARTS)]
+    formulas = [n for n, value in enumerate(ids) if value.startswith(tables.FORMULA_STARTS)]
     if formulas:
         problems = [RowProblem(n + 2, "application_id",
                                N_("row {row}, column {column}: starts with = + - @ ' or a tab; a "
@@ -302,7 +303,7 @@ def write_applications(session: Session, record: GiveawayRound, out: IO[str]) ->
 
 def _line(row: Any) -> list[str]:
     _id, application_id, name, born, country, email, document = row
-    escape = giveaway.escape_cell
+    escape = tables.escape_cell
     return [application_id, escape(name), born, country, escape(email), document or ""]
 
 
