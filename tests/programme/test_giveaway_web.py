@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from soai.db import transaction
 from soai.programme import rounds
 from soai.programme.applications import COLUMNS
+from soai.settings import Settings
+from tests.assurance.test_runs import wait_for
 from tests.identity.factories import PASSWORD, make_user
 from tests.web_client import csrf_from, form_post, sign_in
 
@@ -31,7 +33,7 @@ def bulk(rows: list[tuple[str, ...]]) -> bytes:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_giveaway_from_opening_to_an_accepted_seat(
-    client: TestClient, app_sessions: sessionmaker[Session]
+    client: TestClient, app_sessions: sessionmaker[Session], instance: Settings
 ) -> None:
     client.headers["Accept-Language"] = "en"
     public = client.get("/programme/giveaway")
@@ -49,13 +51,17 @@ def test_the_giveaway_from_opening_to_an_accepted_seat(
     bad = bulk([("B1", "Dara Ny", "1990-01-01", "KH", "dara@example.org", ""),
                 ("B2", "Sok Chan", "1990-13-01", "KH", "sok@example.org", "")])  # fmt: skip
     refused = client.post("/programme/giveaway/import", data={"csrf_token": csrf_from(page.text)},
-                          files={"file": ("apps.csv", bad, "text/csv")})  # fmt: skip
-    assert refused.status_code == 422 and "row 3, column date_of_birth" in refused.text
+                          files={"file": ("apps.csv", bad, "text/csv")}, follow_redirects=False)  # fmt: skip
+    job = wait_for(app_sessions, refused.headers["location"].rsplit("/", 1)[1])
+    assert job.status == "failed" and "row 3, column date_of_birth" in job.error
     good = bulk([(f"B{n}", f"Person {n}", "1990-01-01", "KH" if n % 2 else "TH",
                   f"p{n}@example.org", "") for n in range(1, 6)])  # fmt: skip
     imported = client.post("/programme/giveaway/import", data={"csrf_token": csrf_from(page.text)},
-                           files={"file": ("apps.csv", good, "text/csv")})  # fmt: skip
-    assert "5 applications imported" in imported.text
+                           files={"file": ("apps.csv", good, "text/csv")}, follow_redirects=False)  # fmt: skip
+    job_url = imported.headers["location"]
+    assert wait_for(app_sessions, job_url.rsplit("/", 1)[1]).status == "succeeded"
+    assert "5 applications imported" in client.get(job_url).text
+    assert not list((instance.home / "uploads" / "giveaway").glob("*"))  # uploads removed
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
 
     # A member of the public applies in Khmer, without an account.
@@ -90,6 +96,7 @@ def test_the_giveaway_from_opening_to_an_accepted_seat(
     assert wrong_seed.status_code == 422 and "not the seed committed" in wrong_seed.text
     drawn = form_post(client, "/programme/giveaway", "/programme/giveaway/draw", {"seed": seed})
     assert drawn.status_code == 303
+    assert wait_for(app_sessions, drawn.headers["location"].rsplit("/", 1)[1]).status == "succeeded"
     summary = client.get("/programme/giveaway")
     assert "Allocation digest" in summary.text and seed in summary.text
     assert "Funnel by country" in summary.text

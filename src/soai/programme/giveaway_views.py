@@ -4,7 +4,6 @@ JavaScript), an applicant's secret seat link, and the regulator's round controls
 from __future__ import annotations
 
 import io
-import tempfile
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -173,28 +172,37 @@ def open_round(
 @router.post("/programme/giveaway/import", response_class=HTMLResponse, name="programme:import")
 def import_applications(
     request: Request, file: UploadFile = File(...), principal: Principal = Depends(require(MANAGE))
-) -> HTMLResponse:
-    """Bulk applications (the contract's CSV): all rows stored, or none and every problem."""
+) -> Response:
+    """Bulk applications (the contract's CSV), as a job: all rows stored, or none and every
+    problem listed."""
+    import secrets as random
+
+    from soai.jobs import service as job_queue
+    from soai.programme import giveaway_jobs
+
     state = app_state(request)
-    t = translator_for(request)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(file.filename or "applications.csv").name
+    name = f"{random.token_hex(16)}.csv"
+    path = giveaway_jobs.upload_dir(state.home) / name
+    try:
+        size = 0
         with path.open("wb") as out:
-            size = 0
             while chunk := file.file.read(1 << 20):
                 size += len(chunk)
                 if size > MAX_UPLOAD:
-                    return giveaway_page(request, principal, error=InvalidInput(
-                        N_("The file is larger than {size} MB."), field="file", size=MAX_UPLOAD >> 20))  # fmt: skip
+                    raise InvalidInput(N_("The file is larger than {size} MB."), field="file",
+                                       size=MAX_UPLOAD >> 20)  # fmt: skip
                 out.write(chunk)
-        try:
-            with transaction(state.sessions, write=True) as session:
-                record = _round(session)
-                count = rounds.import_file(session, record=record, path=path, now=utcnow())
-        except SoaiError as exc:
-            return giveaway_page(request, principal, error=exc)
-    return giveaway_page(request, principal,
-                         notice=t(N_("{n} applications imported."), n=t.number(count)))  # fmt: skip
+        with transaction(state.sessions, write=True) as session:
+            record = _round(session)
+            job = job_queue.enqueue(session, kind=giveaway_jobs.IMPORT, user_id=principal.user_id,
+                                    params={"round": record.id, "upload": name,
+                                            "filename": Path(file.filename or "").name})  # fmt: skip
+            job_id = job.id
+    except SoaiError as exc:
+        path.unlink(missing_ok=True)
+        return giveaway_page(request, principal, error=exc)
+    state.jobs.submit(job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 def _round(session: Any) -> Any:
@@ -219,13 +227,37 @@ def close(request: Request, principal: Principal = Depends(require(MANAGE))) -> 
 def draw(
     request: Request, seed: str = Form(""), principal: Principal = Depends(require(MANAGE))
 ) -> Response:
+    """Reveal the seed and draw, as a job (the seed is checked against the commitment first)."""
+    import hashlib
+
+    from soai.jobs import service as job_queue
+    from soai.programme import giveaway_jobs
+
     state = app_state(request)
     try:
         with transaction(state.sessions, write=True) as session:
-            rounds.draw(session, record=_round(session), seed_hex=seed, now=utcnow())
+            record = _round(session)
+            try:
+                matches = (
+                    hashlib.sha256(bytes.fromhex(seed.strip())).hexdigest()
+                    == record.seed_commitment
+                )
+            except ValueError:
+                matches = False
+            if record.status != "closed":
+                raise InvalidInput(N_("Close the round before the draw (it is {status})."),
+                                   field="seed", status=record.status)  # fmt: skip
+            if not matches:
+                raise InvalidInput(
+                    N_("This is not the seed committed when the round opened (its SHA-256 "
+                       "differs from the published commitment)."), field="seed")  # fmt: skip
+            job = job_queue.enqueue(session, kind=giveaway_jobs.DRAW, user_id=principal.user_id,
+                                    params={"round": record.id, "seed": seed.strip()})  # fmt: skip
+            job_id = job.id
     except SoaiError as exc:
         return giveaway_page(request, principal, error=exc)
-    return RedirectResponse("/programme/giveaway", status_code=303)
+    state.jobs.submit(job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.post("/programme/giveaway/follow-up", response_class=HTMLResponse,
