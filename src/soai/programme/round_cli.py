@@ -171,6 +171,9 @@ def _step(step: str, json_out: bool, *, seed: str = "") -> None:
     try:
         settings, profile, sessions = _context()
         with transaction(sessions, write=step != "status") as session:
+            if step == "follow-up" and rounds.current_round(session) is None:
+                console.print("No giveaway round: nothing to follow up.")  # a quiet cron job
+                return
             record = _latest(session)
             if step == "close":
                 rounds.close_round(session, record=record, now=utcnow())
