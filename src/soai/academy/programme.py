@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from soai.crypto import jcs
 from soai.errors import ConfigurationError, NotFound
+from soai.i18n import datafiles
 from soai.i18n.markers import N_
 
 DATA = Path(__file__).parent / "data"
@@ -274,17 +275,7 @@ def _parse(path: Path, raw: Any, model: type[_Model]) -> _Model:
 
 def location(raw: Any, loc: tuple[int | str, ...]) -> str:
     """``tiers[expert].blueprint.law`` rather than ``tiers.3.blueprint.law``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node) and parts:
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
+    return datafiles.where(raw, loc)
 
 
 def _apply_overrides(raw: Any, overrides: TierOverrides, label: str) -> Any:

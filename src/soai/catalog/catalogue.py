@@ -27,6 +27,7 @@ from soai.catalog.schemas import (
 )
 from soai.crypto import jcs
 from soai.errors import ConfigurationError, NotFound
+from soai.i18n import datafiles
 from soai.i18n.markers import N_
 
 DATA = Path(__file__).parent / "data"
@@ -207,17 +208,7 @@ def _parse(path: Path, model: type[_File]) -> _File:
 
 def _location(raw: Any, loc: tuple[int | str, ...]) -> str:
     """``requirements[art-9].title.km`` rather than ``requirements.12.title.km``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
+    return datafiles.where(raw, loc)
 
 
 def _framework(entry: FrameworkEntry, timelines: Mapping[str, Timeline]) -> Framework:

@@ -10,23 +10,23 @@ becomes aware of the incident; several kinds at once get the SHORTEST deadline (
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
 from soai.errors import ConfigurationError, InvalidInput
+from soai.i18n import datafiles
 from soai.i18n.markers import N_
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "serious_incidents.yaml"
-ID = r"^[a-z0-9][a-z0-9-]*$"
-KHMER = re.compile("[\u1780-\u17ff]")
+ID = datafiles.ID
+KHMER = datafiles.KHMER
+KIND = "serious-incident rules"
 
 Status = Literal["filed_on_time", "filed_late", "overdue", "open"]
 
@@ -36,25 +36,8 @@ class DeadlineDataError(ConfigurationError):
     hint = "Fix the serious-incident rules file named above; nothing was changed."
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Model):
-    """A text in English and Khmer (both required; the Khmer must be in Khmer script)."""
-
-    en: str = Field(min_length=1)
-    km: str = Field(min_length=1)
-
-    @field_validator("km")
-    @classmethod
-    def _is_khmer(cls, value: str) -> str:
-        if not KHMER.search(value):
-            raise ValueError("the Khmer text is missing (no Khmer script)")
-        return value
-
-    def get(self, language: str) -> str:
-        return self.km if language == "km" else self.en
+_Model = datafiles.Frozen
+Text = datafiles.Text
 
 
 class Source(_Model):
@@ -108,46 +91,13 @@ def _default() -> Rules:
 
 def _load(path: Path) -> Rules:
     label = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        message = N_("Cannot read serious-incident rules file {file}: {reason}")
-        raise DeadlineDataError(message, file=label, reason=str(exc)) from exc
-    try:
-        rules = Rules.model_validate(raw)
-    except ValidationError as exc:
-        errors = exc.errors()
-        _fail(
-            label, [(_where(raw, e["loc"]), e["msg"].removeprefix("Value error, ")) for e in errors]
-        )
+    raw = datafiles.read(path, kind=KIND, error=DeadlineDataError)
+    rules = datafiles.validate(Rules, raw, label=label, kind=KIND, error=DeadlineDataError)
     ids = [k.id for k in rules.kinds]
     for twice in (i for n, i in enumerate(ids) if i in ids[:n]):
-        _fail(label, [(f"kinds[{twice}].id", "the kind id is used twice")])
+        datafiles.fail([(f"kinds[{twice}].id", "the kind id is used twice")], label=label,
+                       kind=KIND, error=DeadlineDataError)  # fmt: skip
     return rules
-
-
-def _fail(label: str, problems: list[tuple[str, str]]) -> NoReturn:
-    raise DeadlineDataError(
-        N_("{file} is not a valid serious-incident rules file: {problems}"),
-        field=problems[0][0],
-        file=label,
-        problems="; ".join(f"{where}: {text}" for where, text in problems),
-    )
-
-
-def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """``kinds[death].deadline_days`` rather than ``kinds.0.deadline_days``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list | tuple) and key < len(node) and parts:
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
 
 
 def due(kinds: Sequence[str], aware_at: datetime, rules: Rules | None = None) -> Deadline:

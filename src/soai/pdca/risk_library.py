@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from soai.catalog.catalogue import Catalogue, CatalogueError
 from soai.catalog.service import catalogue as shipped_catalogue
+from soai.i18n import datafiles
 from soai.i18n.markers import N_
 from soai.registry.schemas import RISKS
 from soai.registry.submissions import SECTORS
@@ -238,17 +239,7 @@ def _parse(path: Path) -> RiskFile:
 
 def _location(raw: Any, loc: tuple[int | str, ...]) -> str:
     """``risks[over-indebtedness].likelihood`` rather than ``risks.24.likelihood``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and parts and isinstance(node, list) and key < len(node):
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
+    return datafiles.where(raw, loc)
 
 
 def _template(entry: RiskEntry) -> RiskTemplate:

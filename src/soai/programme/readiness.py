@@ -23,24 +23,23 @@ phase, then by shortfall (largest first, unknown ones after the known ones), the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from soai.errors import ConfigurationError, InvalidInput, NotFound
+from soai.i18n import datafiles
 from soai.i18n.markers import N_
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "readiness.yaml"
 NATIONAL = "national"
-ID = r"^[a-z0-9][a-z0-9-]*$"
+ID = datafiles.ID
 LEVELS = (0, 1, 2, 3, 4)
-KHMER = re.compile("[\u1780-\u17ff]")
+KHMER = datafiles.KHMER
 
 
 class ReadinessError(ConfigurationError):
@@ -51,27 +50,8 @@ class ReadinessError(ConfigurationError):
 # --- file format --------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Model):
-    """A text in English and Khmer (both required and not blank; the Khmer in Khmer script)."""
-
-    en: str
-    km: str
-
-    @field_validator("en", "km")
-    @classmethod
-    def _written(cls, value: str, info: ValidationInfo) -> str:
-        if not value.strip():
-            raise ValueError("the text is empty")
-        if info.field_name == "km" and not KHMER.search(value):
-            raise ValueError("the Khmer text is missing (no Khmer script)")
-        return value
-
-    def get(self, language: str) -> str:
-        return self.km if language == "km" else self.en
+_Model = datafiles.Frozen
+Text = datafiles.Text
 
 
 class Level(_Model):
@@ -209,39 +189,11 @@ def _default() -> Questionnaire:
 
 def _load(path: Path) -> Questionnaire:
     file = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ReadinessError(
-            "Cannot read readiness file {file}: {reason}", file=file, reason=str(exc)
-        ) from exc
-    try:
-        questionnaire = Questionnaire.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{_location(raw, error['loc'])}: {error['msg'].removeprefix('Value error, ')}"
-            for error in exc.errors()
-        )
-        raise ReadinessError(
-            "{file} is not a valid readiness file: {problems}", file=file, problems=problems
-        ) from exc
+    raw = datafiles.read(path, kind="readiness", error=ReadinessError)
+    questionnaire = datafiles.validate(Questionnaire, raw, label=file, kind="readiness",
+                                       error=ReadinessError)  # fmt: skip
     _check_ids(file, questionnaire)
     return questionnaire
-
-
-def _location(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """``national[pl-2].text.km`` rather than ``national.1.text.km``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node) and parts:
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
 
 
 def _check_ids(file: str, q: Questionnaire) -> None:
@@ -252,14 +204,19 @@ def _check_ids(file: str, q: Questionnaire) -> None:
         for entry in entries:
             if entry.id in seen:
                 raise ReadinessError(
-                    "{file}: {kind} {id!r}: id: defined twice", file=file, kind=kind, id=entry.id
+                    N_("{file}: {kind} {id!r}: id: defined twice"),
+                    file=file,
+                    kind=kind,
+                    id=entry.id,
                 )
             seen.add(entry.id)
     pillars = [p.id for p in q.pillars]
     for question in everything:
         if question.pillar not in pillars:
             raise ReadinessError(
-                "{file}: question {id!r}: pillar: {pillar!r} is not a pillar (pillars: {known})",
+                N_(
+                    "{file}: question {id!r}: pillar: {pillar!r} is not a pillar (pillars: {known})"
+                ),
                 file=file,
                 id=question.id,
                 pillar=question.pillar,

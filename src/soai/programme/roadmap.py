@@ -13,7 +13,6 @@ later phase has no dates at all; nothing is guessed.
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,15 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
 from soai.errors import ConfigurationError
-from soai.i18n.markers import N_
+from soai.i18n import datafiles
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "roadmap.yaml"
-ID = r"^[a-z0-9][a-z0-9-]*$"
-KHMER = re.compile("[\u1780-\u17ff]")
+ID = datafiles.ID
+KHMER = datafiles.KHMER
 
 #: The KPIs a milestone may track: id -> (what is counted, unit).
 KPIS: Mapping[str, tuple[str, str]] = {
@@ -48,25 +46,8 @@ class RoadmapError(ConfigurationError):
     hint = "Fix the roadmap file (or the profile's phase months) named above; nothing was changed."
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Model):
-    """A text in English and Khmer (both required; the Khmer must be in Khmer script)."""
-
-    en: str = Field(min_length=1)
-    km: str = Field(min_length=1)
-
-    @field_validator("km")
-    @classmethod
-    def _is_khmer(cls, value: str) -> str:
-        if not KHMER.search(value):
-            raise ValueError("the Khmer text is missing (no Khmer script)")
-        return value
-
-    def get(self, language: str) -> str:
-        return self.km if language == "km" else self.en
+_Model = datafiles.Frozen
+Text = datafiles.Text
 
 
 class Milestone(_Model):
@@ -109,49 +90,17 @@ def _default() -> Roadmap:
 
 def _load(path: Path, overrides: Mapping[str, int] | None) -> Roadmap:
     label = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RoadmapError(
-            N_("Cannot read roadmap file {file}: {reason}"), file=label, reason=str(exc)
-        ) from exc
+    raw = datafiles.read(path, kind="roadmap", error=RoadmapError)
     if overrides:
         label += " (with the profile's phase months)"
         raw = _override(raw, overrides, label)
-    try:
-        roadmap = Roadmap.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        problems = [
-            (_where(raw, e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
-        ]
-        _fail(label, problems, field=_where(raw, first["loc"]))
+    roadmap = datafiles.validate(Roadmap, raw, label=label, kind="roadmap", error=RoadmapError)
     _check(label, roadmap)
     return roadmap
 
 
 def _fail(label: str, problems: list[tuple[str, str]], *, field: str) -> NoReturn:
-    raise RoadmapError(
-        N_("{file} is not a valid roadmap file: {problems}"),
-        field=field,
-        file=label,
-        problems="; ".join(f"{where}: {text}" for where, text in problems),
-    )
-
-
-def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """``phases[phase-2].milestones[council-seated].target`` rather than ``phases.1...``."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list | tuple) and key < len(node) and parts:
-            node = node[key]
-            label = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{label or key}]"
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
+    datafiles.fail(problems, label=label, kind="roadmap", error=RoadmapError)
 
 
 def _override(raw: Any, overrides: Mapping[str, int], label: str) -> Any:
