@@ -166,3 +166,34 @@ def test_a_partnership_enquiry_reaches_the_inbox_and_robots_are_kept_out(
         == 303
     )
     assert "Handled on" in client.get("/programme/enquiries").text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_key_figures_follow_the_register_and_the_cycles(
+    client: TestClient, app_sessions: sessionmaker[Session], instance: Settings
+) -> None:
+    from sqlalchemy import select
+
+    from soai.instance import demo
+    from soai.pdca import service as pdca
+    from soai.profiles import service as profiles
+    from soai.registry.models import AISystem, Organisation
+
+    def figure(label: str) -> str:
+        page = client.get("/programme", headers={"Accept-Language": "en"}).text
+        found = re.search(re.escape(label) + r"</th><td[^>]*>(.*?)</td>", page, re.S)
+        assert found, label
+        return found.group(1).strip()
+
+    assert figure("AI systems registered") == "0"
+    assert figure("Registered systems classified (%)").endswith("not available</span>")
+    with transaction(app_sessions, write=True) as session:
+        added = demo.seed_register(session, profiles.instance_profile(instance.home.resolve()))
+        public = session.scalar(select(AISystem).join(Organisation).where(
+            Organisation.kind == "public_body"))  # fmt: skip
+        assert public is not None
+        pdca.start(session, system_id=public.id, user_id=None)
+    assert figure("AI systems registered") == str(added)
+    assert figure("Registered systems classified (%)") == "100"
+    assert figure("Sectors with a SOAI-PDCA cycle") == "1"
+    assert figure("Ministries and public bodies with a SOAI-PDCA cycle") == "1"

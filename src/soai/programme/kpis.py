@@ -5,6 +5,7 @@ in): a figure a part cannot give yet is ``None`` and every page shows "not avail
 |---|---|
 | ``council_seated`` | council: seats with an active holder now (of 33) |
 | ``sectors_onboarded`` | PDCA: distinct sectors of the AI systems that have a compliance cycle |
+| ``ministries_onboarded`` | PDCA: public bodies (ministries, agencies) with a system in a compliance cycle |
 | ``systems_registered`` | registry: AI systems not withdrawn |
 | ``systems_classified`` | registry: percent of those with at least one classification |
 | ``analysts_certified`` | academy: candidates of the profile's country holding a certificate |
@@ -25,6 +26,7 @@ class Figures:
     council_seated: int | None
     council_size: int
     sectors_onboarded: int | None
+    ministries_onboarded: int | None
     systems_registered: int | None
     systems_classified: float | None
     analysts_certified: int | None
@@ -45,7 +47,7 @@ def figures(session: Session, *, country: str) -> Figures:
     from soai.pdca.models import Cycle
     from soai.programme.models import GiveawayApplication, GiveawayRound, ReadinessAssessment
     from soai.programme.rounds import current_round
-    from soai.registry.models import AISystem, Classification
+    from soai.registry.models import AISystem, Classification, Organisation
 
     seated = session.scalar(select(func.count(distinct(Seating.seat))).where(
         Seating.status == "active", Seating.until_epoch.is_(None)))  # fmt: skip
@@ -56,6 +58,12 @@ def figures(session: Session, *, country: str) -> Figures:
     sectors = session.scalar(
         select(func.count(distinct(AISystem.sector))).join(Cycle, Cycle.system_id == AISystem.id)
     )
+    ministries = session.scalar(
+        select(func.count(distinct(Organisation.id)))
+        .join(AISystem, AISystem.organisation_id == Organisation.id)
+        .join(Cycle, Cycle.system_id == AISystem.id)
+        .where(Organisation.kind == "public_body")
+    )  # fmt: skip
     certified = session.scalar(
         select(func.count(distinct(Attempt.candidate_id)))
         .join(Candidate, Candidate.id == Attempt.candidate_id)
@@ -80,7 +88,8 @@ def figures(session: Session, *, country: str) -> Figures:
                 a.round_id == record.id, a.seat == "accepted"))  # fmt: skip
     return Figures(
         council_seated=int(seated or 0), council_size=33,
-        sectors_onboarded=int(sectors or 0), systems_registered=int(registered),
+        sectors_onboarded=int(sectors or 0), ministries_onboarded=int(ministries or 0),
+        systems_registered=int(registered),
         systems_classified=round(100.0 * (classified or 0) / registered, 1) if registered else None,
         analysts_certified=int(certified or 0), incidents_in_time=in_time,
         readiness_assessed=int(assessed or 0), applications=applications,
