@@ -247,3 +247,5 @@ def test_exports_keep_script_and_formulas_inert(
     assert data.headers["content-type"].startswith("text/csv")
     assert "'=HYPERLINK" in data.text and ",=HYPERLINK" not in data.text
     assert "leaked my phone number" not in data.text  # the public summary, not the report's words
+    api = client.get("/api/v1/incidents/outcomes").json()
+    assert api[0]["outcome"] == "not_substantiated" and "leaked my phone" not in str(api)

@@ -197,3 +197,16 @@ def test_the_key_figures_follow_the_register_and_the_cycles(
     assert figure("Registered systems classified (%)") == "100"
     assert figure("Sectors with a SOAI-PDCA cycle") == "1"
     assert figure("Ministries and public bodies with a SOAI-PDCA cycle") == "1"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_figures_and_the_roadmap_as_json(client: TestClient) -> None:
+    figures = client.get("/api/v1/programme/figures").json()
+    assert figures["council_size"] == 33 and figures["council_seated"] == 0
+    assert figures["incidents_in_time"] is None  # nothing decided: no figure, not 0
+    roadmap = client.get("/api/v1/programme/roadmap").json()
+    assert [p["months"] for p in roadmap["phases"]] == [3, 6, None, None]
+    assert roadmap["phases"][0]["start"] == "2026-03-02" and roadmap["phases"][3]["start"] is None
+    stats = client.get("/api/v1/incidents/statistics").json()
+    assert stats["total"] == 0 and stats["in_time_percent"] is None
+    assert client.get("/api/v1/incidents/outcomes").json() == []

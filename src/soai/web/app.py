@@ -15,6 +15,7 @@ from soai.credentials import views as credentials_views
 from soai.db import session_factory
 from soai.identity import api as identity_api
 from soai.identity import views as identity_views
+from soai.incidents import api as incidents_api
 from soai.instance import service as instance
 from soai.instance import views as instance_views
 from soai.jobs import api as jobs_api
@@ -25,6 +26,7 @@ from soai.ledger import views as ledger_views
 from soai.pdca import api as pdca_api
 from soai.pdca import api_steps as pdca_api_steps
 from soai.profiles import service as profiles
+from soai.programme import api as programme_api
 from soai.registry import api as registry_api
 from soai.settings import Settings, get_settings
 from soai.web import docs, errors, middleware
@@ -53,6 +55,8 @@ API_ROUTERS = [
     registry_api.router,
     pdca_api.router,
     pdca_api_steps.router,
+    programme_api.router,
+    incidents_api.router,
     web_views.api_router,
 ]
 
