@@ -54,8 +54,9 @@ class Mailer:
                 for message in messages:
                     try:
                         smtp.send_message(self._compose(message))
-                    except smtplib.SMTPRecipientsRefused:
-                        refused.append(message)
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError,
+                            smtplib.SMTPDataError, smtplib.SMTPSenderRefused):  # fmt: skip
+                        refused.append(message)  # this message only: the others still go
                     else:
                         sent.append(message)
         except (OSError, smtplib.SMTPException) as exc:

@@ -114,6 +114,7 @@ def test_a_report_from_triage_to_a_public_outcome(
         assert "The regulator asks about report" in client.get("/incidents/notices").text
         page = client.get(f"/incidents/provider/{incident_id}")
         assert "Which features does the model use?" in page.text
+        assert "province is risky" not in page.text  # the reporter's own words stay with analysts
         answered = form_post(client, f"/incidents/provider/{incident_id}",
                              f"/incidents/provider/{incident_id}/answer",
                              {"text": "Income, tenure and the applicant's province."})  # fmt: skip
@@ -175,6 +176,10 @@ def test_duplicates_are_merged_and_contested_reports_go_to_the_council(
     sign_in(client, analyst.email, PASSWORD)
     assert f"Possible duplicates: {one_code}" in client.get(f"/incidents/cases/{two_id}").text
     assert act(client, two_id, "merge", into=one_code).status_code == 303
+    with transaction(app_sessions) as session:
+        two_code = session.get(Incident, two_id).code  # type: ignore[union-attr]
+    looped = act(client, one_id, "merge", into=two_code)
+    assert looped.status_code == 422 and "itself merged into this one" in looped.text
     with transaction(app_sessions, write=True) as session:
         seating.seat_default(session, council=seating.council_id("cambodia"),
                              passphrase=instance.signing_passphrase(), actor_id=None)  # fmt: skip

@@ -65,8 +65,19 @@ def test_the_giveaway_from_opening_to_an_accepted_seat(
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
 
     # A member of the public applies in Khmer, without an account.
+    from datetime import timedelta as delta
+
+    from soai.db import utcnow
+    from soai.identity import formtickets
+
+    aged = formtickets.ticket(
+        instance.signing_secret(), utcnow() - delta(seconds=30), purpose="giveaway"
+    )
     form = {"full_name": "ចាន់ សុភា", "date_of_birth": "1995-04-13", "country": "KH",
-            "email": "sophea@example.org", "document_number": "N 0123-456"}  # fmt: skip
+            "email": "sophea@example.org", "document_number": "N 0123-456", "ticket": aged}  # fmt: skip
+    fast = form_post(client, "/programme/giveaway", "/programme/giveaway/apply", {
+        **form, "ticket": formtickets.ticket(instance.signing_secret(), utcnow(), purpose="giveaway")})  # fmt: skip
+    assert fast.status_code == 422 and "too quickly" in fast.text
     receipt = form_post(client, "/programme/giveaway", "/programme/giveaway/apply", form)
     assert receipt.status_code == 200 and "/programme/seat/" in receipt.text
     link = re.search(r'href="(/programme/seat/[0-9]+-[0-9a-f]{32})"', receipt.text).group(1)  # type: ignore[union-attr]
@@ -108,10 +119,21 @@ def test_the_giveaway_from_opening_to_an_accepted_seat(
     assert "E-mail is not configured" in followed.text
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").text)})
 
-    # The winner accepts with a password: an account and an academy enrolment.
+    # The receipt's link only shows the offer; the e-mailed answer link accepts it.
     offer = client.get(link, headers={"Accept-Language": "en"})
-    assert "Offered to you until" in offer.text
-    accepted = form_post(client, link, link + "/accept", {"password": "a long enough password"})
+    assert "Offered to you until" in offer.text and "open the link in the e-mail" in offer.text
+    refused = form_post(client, "/login", link + "/accept", {"password": "a long enough password"})
+    assert refused.status_code == 422 and "Use the link in the e-mail" in refused.text
+    from sqlalchemy import select
+
+    from soai.programme import seats
+    from soai.programme.models import GiveawayApplication
+
+    with transaction(app_sessions) as session:
+        mine = session.scalar(select(GiveawayApplication).where(
+            GiveawayApplication.email == "sophea@example.org"))  # fmt: skip
+        answer = "/programme/seat/" + seats.link_of(instance.signing_secret(), mine, answer=True)  # type: ignore[arg-type]
+    accepted = form_post(client, answer, answer + "/accept", {"password": "a long enough password"})
     assert accepted.status_code == 303
     assert (
         "you are enrolled in the CEASAI academy"

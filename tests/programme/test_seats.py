@@ -58,7 +58,9 @@ def test_accepting_makes_an_account_and_enrols_declining_reoffers_to_the_next(
         offered = by_status(session, round_id, seat="offered")
         first, second = offered[0], offered[1]
         link = seats.link_of(SECRET, first)
-        assert seats.by_link(session, secret=SECRET, ref=link).id == first.id
+        assert seats.by_link(session, secret=SECRET, ref=link) == (first, False)
+        answer = seats.link_of(SECRET, first, answer=True)
+        assert answer != link and seats.by_link(session, secret=SECRET, ref=answer) == (first, True)
         for guess in (
             link[:-1] + ("0" if link[-1] != "0" else "1"),
             f"{second.id}-{link.split('-')[1]}",
@@ -120,7 +122,7 @@ def test_offers_and_one_reminder_are_e_mailed_in_the_applicants_language(
                                 base_url="https://ai.example.org", now=NOW + timedelta(days=20))  # fmt: skip
         assert reminded == {"offers": 0, "reminders": 2, "refused": 0}
         offered = by_status(session, round_id, seat="offered")
-        links = {seats.link_of(SECRET, a) for a in offered}
+        links = {seats.link_of(SECRET, a, answer=True) for a in offered}
     assert len(inbox.messages) == 4
     bodies = [m.get_payload(decode=True).decode() for m in inbox.messages]
     assert all(any(link in body for link in links) for body in bodies)

@@ -29,7 +29,7 @@ def check_ticket(
     secret: bytes, value: str, now: datetime, *, purpose: str, min_seconds: int = 3
 ) -> None:
     stamp = value.partition(".")[0]
-    valid = stamp.isdigit() and len(stamp) <= 11
+    valid = stamp.isascii() and stamp.isdigit() and len(stamp) <= 11
     served = datetime.fromtimestamp(int(stamp), now.tzinfo) if valid else None
     if served is None or not hmac.compare_digest(ticket(secret, served, purpose=purpose), value):
         raise InvalidInput(N_("This form has expired or was not served by this site; reload the "

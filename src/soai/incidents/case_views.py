@@ -106,7 +106,7 @@ async def act(request: Request, incident_id: int, action: str,
     to_providers: list[tuple[str, str, int]] = []
     try:
         with transaction(state.sessions, write=True) as session:
-            incident = cases.get(session, incident_id)
+            incident = cases.get(session, incident_id, lock=True)
             if action == "assign":
                 cases.assign(
                     session, incident, analyst_id=_int(form.get("assignee")), actor=actor, now=now
@@ -114,7 +114,7 @@ async def act(request: Request, incident_id: int, action: str,
             elif action == "triage":
                 system = form.get("system_id", "")
                 cases.triage(session, incident, severity=form.get("severity", ""),
-                             system_id=int(system) if system.isdigit() else None, actor=actor, now=now)  # fmt: skip
+                             system_id=int(system) if _digits(system) else None, actor=actor, now=now)  # fmt: skip
             elif action == "note":
                 cases.add_note(session, incident, text=form.get("text", ""), actor=actor, now=now)
             elif action == "request":
@@ -165,8 +165,13 @@ def record_pdf(request: Request, incident_id: int, lang: str | None = None,
         "Content-Disposition": f'attachment; filename="{incident.code}.pdf"'})  # fmt: skip
 
 
+def _digits(value: str) -> bool:
+    """A small whole number in ASCII digits (``int()`` would take "²" or a 5,000-digit id)."""
+    return value.isascii() and value.isdigit() and len(value) <= 9
+
+
 def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
+    return int(value) if value and _digits(value) else 0
 
 
 @router.get("/incidents/cases/{incident_id}/files/{digest}", name="incidents:file")
@@ -178,7 +183,10 @@ def case_file(request: Request, incident_id: int, digest: str,
     state = app_state(request)
     with transaction(state.sessions) as session:
         if not principal.can(TRIAGE):
-            providers.visible(session, user_id=principal.user_id or 0, incident_id=incident_id)
+            seen = providers.visible(session, user_id=principal.user_id or 0,
+                                     incident_id=incident_id)  # fmt: skip
+            if seen.source != "provider":  # a citizen's files stay with the analysts
+                raise NotFound(N_("No such attachment."))
         found = session.scalar(select(Attachment).where(
             Attachment.incident_id == incident_id, Attachment.sha256 == digest))  # fmt: skip
         if found is None:
@@ -231,7 +239,8 @@ async def serious(request: Request, principal: Principal = Depends(require(PROVI
             incident = providers.file_serious(
                 session, home=state.home, secret=state.settings.signing_secret(),
                 user_id=principal.user_id or 0, form=fields, kinds=[str(k) for k in kinds],
-                uploads=uploads, language=translator_for(request).language, now=utcnow())  # fmt: skip
+                uploads=uploads, language=translator_for(request).language, now=utcnow(),
+                timezone=state.profile.timezone)  # fmt: skip
             incident_id = incident.id
     except SoaiError as exc:
         return provider_page(request, principal, error=exc, form=fields)

@@ -24,8 +24,10 @@ from soai.incidents.models import Event, Incident, Notice
 from soai.ledger import service as ledger
 
 
-def get(session: Session, incident_id: int) -> Incident:
-    found = session.get(Incident, incident_id)
+def get(session: Session, incident_id: int, *, lock: bool = False) -> Incident:
+    """The report; ``lock`` for a change (two analysts acting at once take turns)."""
+    found = session.get(Incident, incident_id, with_for_update=lock or None,
+                        populate_existing=lock)  # fmt: skip
     if found is None:
         raise NotFound(N_("No report {id}."), id=incident_id)
     return found
@@ -150,6 +152,7 @@ def request_provider(session: Session, incident: Incident, *, text: str, actor: 
     from soai.registry.models import Organisation
 
     _event(session, incident, "request", actor, now, text=text.strip())
+    incident.shared_at = incident.shared_at or now  # the provider sees it from now on
     for user_id in _provider_users(session, incident):
         notify(session, user_id, incident, N_("The regulator asks about report {code}."), now)
     organisation = session.get(Organisation, incident.organisation_id)
@@ -180,8 +183,13 @@ def merge(session: Session, incident: Incident, *, into: str, actor: str, now: d
     target = session.scalar(select(Incident).where(Incident.code == into.strip().upper()))
     if target is None or target.id == incident.id:
         raise InvalidInput(N_("No other report {code}."), field="into", code=into)
-    while target.duplicate_of is not None:
+    seen = {incident.id}
+    while target.duplicate_of is not None and target.id not in seen:
+        seen.add(target.id)
         target = get(session, target.duplicate_of)
+    if target.id in seen:  # it leads back here: merging would make a loop
+        raise InvalidInput(N_("Report {code} is itself merged into this one."), field="into",
+                           code=into)  # fmt: skip
     incident.duplicate_of = target.id
     set_status(session, incident, "merged", actor=actor, now=now, text=target.code)
 

@@ -113,7 +113,7 @@ def check_report(form: dict[str, str], today: date) -> dict[str, Any]:
         raise InvalidInput(N_("The organisation or system name is longer than 300 characters."),
                            field="target_text")  # fmt: skip
     system = form.get("system_id", "").strip()
-    if system and not system.isdigit():
+    if system and not (system.isascii() and system.isdigit() and len(system) <= 9):
         raise InvalidInput(N_("Choose the AI system from the list."), field="system_id")
     return {"description": description, "harm": harm, "affected": affected,
             "occurred_on": occurred, "contact_email": email or None, "contact_name": name or None,

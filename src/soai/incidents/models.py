@@ -49,6 +49,9 @@ class Incident(Base):
     public_summary: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     council_session: Mapped[str | None] = mapped_column(String(32))
+    shared_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime
+    )  # first question to the provider
     finding_id: Mapped[int | None] = mapped_column(Integer)
     # serious-incident reports of providers (EU AI Act Art. 73 style)
     serious_kinds: Mapped[list[str] | None] = mapped_column(JSON)

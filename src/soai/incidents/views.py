@@ -5,6 +5,7 @@ The analysts' and providers' routes are in :mod:`soai.incidents.case_views`."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -113,7 +114,11 @@ def report_page(request: Request, *, error: SoaiError | None = None,
                 .where(or_(AISystem.name.ilike(like), Organisation.name.ilike(like)))
                 .order_by(AISystem.name).limit(25)))  # fmt: skip
         chosen = None
-        if form.get("system_id", "").isdigit():
+        if (
+            form.get("system_id", "").isascii()
+            and form.get("system_id", "").isdigit()
+            and len(form["system_id"]) <= 9
+        ):
             system = session.get(AISystem, int(form["system_id"]))
             chosen = (system.id, system.name) if system else None
     context = {
@@ -198,16 +203,22 @@ def track(request: Request, ref: str) -> HTMLResponse:
 def send_outbox(request: Request, outbox: list[tuple[int, str]],
                 providers: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:  # fmt: skip
     state = app_state(request)
+    # Links in e-mails use the instance's public address, never the request's Host header.
     return mailing.deliver(outbox, settings=state.settings, sessions=state.sessions,
-                           base_url=str(request.base_url), timezone=state.profile.timezone,
+                           base_url=f"https://{state.profile.issuer_domain}",
+                           timezone=state.profile.timezone,
                            providers=providers)  # fmt: skip
 
 
 def attachment_response(request: Request, digest: str, filename: str, media: str) -> Response:
     """A stored file as a download that no browser renders in the site's origin."""
+    from urllib.parse import quote
+
     path = intake.attachment_path(app_state(request).home, digest)
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "attachment"
     return Response(path.read_bytes(), media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{filename.encode("ascii", "replace").decode()}"',
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; "
+                               f"filename*=UTF-8''{quote(filename, safe='')}",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "sandbox; default-src 'none'"})  # fmt: skip
 

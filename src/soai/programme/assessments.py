@@ -25,7 +25,7 @@ def parse_answers(
         raw = form.get(f"q-{question.id}", "").strip()
         if not raw:
             answers[question.id] = None
-        elif raw.isdigit():
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 2:
             answers[question.id] = int(raw)
         else:
             raise InvalidInput(N_("Question {question!r}: choose a level or \"don't know\"."),

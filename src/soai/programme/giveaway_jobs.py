@@ -23,7 +23,8 @@ def upload_dir(home: Path) -> Path:
 
 @job_kind(IMPORT, title=N_("Importing giveaway applications"))
 def import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    path = upload_dir(ctx.home) / Path(params["upload"]).name
+    folder, _, name = str(params["upload"]).partition("/")
+    path = upload_dir(ctx.home) / Path(folder).name / Path(name).name
     try:
         ctx.progress(0, 2, params.get("filename", ""))
         with transaction(ctx.sessions, write=True) as session:
@@ -32,6 +33,8 @@ def import_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.progress(2, 2, params.get("filename", ""))
     finally:
         path.unlink(missing_ok=True)
+        if path.parent != upload_dir(ctx.home):
+            path.parent.rmdir()
     return {"template": RESULT, "imported": count}
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from soai.db import transaction, utcnow
 from soai.errors import InvalidInput, SoaiError
 from soai.i18n.markers import N_
+from soai.identity import formtickets
 from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
@@ -47,6 +48,8 @@ def giveaway_page(
             "funnel": None, "manage": principal.can(MANAGE), "seed": seed, "notice": notice,
             "countries": sorted(COUNTRIES), "form": form or {}, "giveaway": state.profile.giveaway,
             "seat_value": seat_value(request), "now": utcnow(),
+            "ticket": formtickets.ticket(state.settings.signing_secret(), utcnow(),
+                                         purpose="giveaway"),
         }  # fmt: skip
         if record is not None and record.status == "drawn" and principal.can(MANAGE):
             context["funnel"] = seats.funnel(session, record=record)
@@ -67,6 +70,7 @@ def giveaway_home(
 def apply(
     request: Request, full_name: str = Form(""), date_of_birth: str = Form(""),
     country: str = Form(""), email: str = Form(""), document_number: str = Form(""),
+    ticket: str = Form(""), website: str = Form(""),
     principal: Principal = Depends(require(Permission.PUBLIC_READ)),
 ) -> HTMLResponse:  # fmt: skip
     """Apply for a seat: the receipt shows the application number and the secret link."""
@@ -79,6 +83,9 @@ def apply(
             record = rounds.current_round(session)
             if record is None:
                 raise InvalidInput(N_("No giveaway round is open."), field="round")
+            rounds.check_sender(session, record=record, secret=state.settings.signing_secret(),
+                                ticket=ticket, honeypot=website, now=utcnow(),
+                                address=request.client.host if request.client else "unknown")  # fmt: skip
             application = rounds.apply(
                 session, record=record, full_name=full_name[:200], date_of_birth=date_of_birth,
                 country=country, email=email[:254], document_number=document_number[:100],
@@ -97,9 +104,11 @@ def _seat_page(request: Request, ref: str, *, error: SoaiError | None = None,
     state = app_state(request)
     t = translator_for(request)
     with transaction(state.sessions) as session:
-        application = seats.by_link(session, secret=state.settings.signing_secret(), ref=ref)
+        application, can_answer = seats.by_link(session, secret=state.settings.signing_secret(),
+                                                ref=ref)  # fmt: skip
         record = rounds.get_round(session, application.round_id)
         context = {"application": application, "round": record, "ref": ref, "notice": notice,
+                   "can_answer": can_answer,
                    "now": utcnow(), "error": error.render(t.gettext) if error else None}  # fmt: skip
         return render(request, "programme/seat.html", context,
                       status_code=error.status if error else 200)  # fmt: skip
@@ -120,7 +129,7 @@ def accept(
     state = app_state(request)
     try:
         with transaction(state.sessions, write=True) as session:
-            application = seats.by_link(session, secret=state.settings.signing_secret(), ref=ref)
+            application = _answering(session, state, ref)
             seats.accept(session, application=application, password=password or None,
                          signed_in_user=principal.user_id, now=utcnow())  # fmt: skip
     except SoaiError as exc:
@@ -135,11 +144,27 @@ def decline(
     state = app_state(request)
     try:
         with transaction(state.sessions, write=True) as session:
-            application = seats.by_link(session, secret=state.settings.signing_secret(), ref=ref)
+            application = _answering(session, state, ref)
             seats.decline(session, application=application, now=utcnow())
     except SoaiError as exc:
         return _seat_page(request, ref, error=exc)
     return RedirectResponse(f"/programme/seat/{ref}", status_code=303)
+
+
+def _answering(session: Any, state: Any, ref: str) -> Any:
+    """The application of an answer link (e-mailed with the offer), locked for the change."""
+    application, can_answer = seats.by_link(session, secret=state.settings.signing_secret(),
+                                            ref=ref, lock=True)  # fmt: skip
+    if not can_answer:
+        raise InvalidInput(N_("Use the link in the e-mail that offered you the seat to accept or "
+                              "decline it."), field="ref")  # fmt: skip
+    return application
+
+
+def public_base(request: Request) -> str:
+    """The instance's public address for links in e-mails: the profile's domain, never the
+    request's Host header (which a client chooses)."""
+    return f"https://{app_state(request).profile.issuer_domain}"
 
 
 # --- the regulator's controls ------------------------------------------------------------
@@ -181,8 +206,10 @@ def import_applications(
     from soai.programme import giveaway_jobs
 
     state = app_state(request)
-    name = f"{random.token_hex(16)}.csv"
+    shown = Path(file.filename or "applications.csv").name or "applications.csv"
+    name = f"{random.token_hex(16)}/{shown}"  # errors name the file as the regulator knows it
     path = giveaway_jobs.upload_dir(state.home) / name
+    path.parent.mkdir()
     try:
         size = 0
         with path.open("wb") as out:
@@ -200,6 +227,7 @@ def import_applications(
             job_id = job.id
     except SoaiError as exc:
         path.unlink(missing_ok=True)
+        path.parent.rmdir()
         return giveaway_page(request, principal, error=exc)
     state.jobs.submit(job_id)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
@@ -278,7 +306,7 @@ def follow_up(request: Request, principal: Principal = Depends(require(MANAGE)))
             with transaction(state.sessions, write=True) as session:
                 sent = seats.notify(session, record=_round(session), mail=mail,
                                     secret=state.settings.signing_secret(),
-                                    base_url=str(request.base_url), now=utcnow(),
+                                    base_url=public_base(request), now=utcnow(),
                                     remind_days=state.profile.giveaway.remind_days,
                                     timezone=state.profile.timezone)  # fmt: skip
     except SoaiError as exc:

@@ -70,6 +70,7 @@ class GiveawayApplication(Base):
     email: Mapped[str] = mapped_column(String(254))
     document_hash: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(10))  # form | import
+    sender: Mapped[str | None] = mapped_column(String(64))  # keyed hash of a web form's sender
     language: Mapped[str] = mapped_column(String(5), default="km")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default="applied")
@@ -77,6 +78,7 @@ class GiveawayApplication(Base):
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     seat: Mapped[str | None] = mapped_column(String(10))
+    seat_reserved: Mapped[bool] = mapped_column(Boolean, default=False)  # the seat now held
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

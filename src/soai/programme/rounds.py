@@ -56,7 +56,8 @@ from soai.reports import tables
 
 CHUNK = 20_000
 IMPORT_COLUMNS = ("round_id", "application_id", "full_name", "date_of_birth", "country", "email",
-                  "document_hash", "source", "language", "created_at", "status", "reserved")  # fmt: skip
+                  "document_hash", "source", "language", "created_at", "status", "reserved",
+                  "seat_reserved")  # fmt: skip
 FIELDS = ("application_id", "full_name", "date_of_birth", "country", "email", "document_hash")
 
 
@@ -65,8 +66,12 @@ def current_round(session: Session) -> GiveawayRound | None:
     return session.scalar(select(GiveawayRound).order_by(GiveawayRound.id.desc()).limit(1))
 
 
-def get_round(session: Session, round_id: int) -> GiveawayRound:
-    found = session.get(GiveawayRound, round_id)
+def get_round(session: Session, round_id: int, *, lock: bool = False) -> GiveawayRound:
+    """The round; ``lock`` re-reads it locked (``FOR UPDATE`` on PostgreSQL; on SQLite the
+    write transaction already serialises), so that applying, importing, closing and drawing
+    never overlap."""
+    found = session.get(GiveawayRound, round_id, with_for_update=lock or None,
+                        populate_existing=lock)  # fmt: skip
     if found is None:
         raise NotFound(N_("No giveaway round {round}."), round=round_id)
     return found
@@ -115,7 +120,8 @@ def open_round(
     return record, seed.hex()
 
 
-def _accepting(record: GiveawayRound, now: datetime) -> None:
+def _accepting(session: Session, record: GiveawayRound, now: datetime) -> None:
+    get_round(session, record.id, lock=True)
     if record.status != "open" or now >= record.closes_at:
         raise Conflict(N_("Applications to this round are closed."), field="round")
 
@@ -129,6 +135,32 @@ def _document_hash(number: str) -> str | None:
     return key
 
 
+FORM_PER_HOUR = 5
+
+
+def check_sender(
+    session: Session, *, record: GiveawayRound, secret: bytes, ticket: str, honeypot: str,
+    address: str, now: datetime,
+) -> None:  # fmt: skip
+    """The web form's protection against scripts: a signed form ticket at least 3 s old, an
+    empty honeypot, and at most :data:`FORM_PER_HOUR` applications an hour from one sender
+    (its address as a keyed hash)."""
+    from soai.identity import formtickets
+
+    formtickets.check_ticket(secret, ticket, now, purpose="giveaway", min_seconds=3)
+    if honeypot.strip():
+        raise InvalidInput(N_("This application looks automated and was not accepted."),
+                           field="website")  # fmt: skip
+    sender = formtickets.client_key(secret, address)
+    recent = session.scalar(select(func.count()).where(
+        GiveawayApplication.round_id == record.id, GiveawayApplication.sender == sender,
+        GiveawayApplication.created_at > now - timedelta(hours=1)))  # fmt: skip
+    if (recent or 0) >= FORM_PER_HOUR:
+        raise Conflict(N_("Too many applications from your connection in the last hour; please "
+                          "try again later."), field="website")  # fmt: skip
+    session.info["giveaway_sender"] = sender
+
+
 def apply(
     session: Session, *, record: GiveawayRound, full_name: str, date_of_birth: str, country: str,
     email: str, document_number: str, language: str, now: datetime,
@@ -137,7 +169,7 @@ def apply(
     same person applying twice (the re-submission rule) is refused with a clear message."""
     import pyarrow as pa
 
-    _accepting(record, now)
+    _accepting(session, record, now)
     application_id = "W" + secrets.token_hex(8).upper()
     values = {"application_id": application_id, "full_name": full_name,
               "date_of_birth": date_of_birth, "country": country, "email": email,
@@ -150,6 +182,12 @@ def apply(
         raise InvalidInput(_FORM_MESSAGES.get(problem.column or "", problem.message),
                            field=problem.column) from None  # fmt: skip
     row = {name: checked.columns[name][0].as_py() for name in COLUMNS}
+    try:  # the address will name an account if a seat is won: the same rule as accounts
+        from soai.identity.service import normalise_email
+
+        normalise_email(row["email"])
+    except InvalidInput:
+        raise InvalidInput(_FORM_MESSAGES["email"], field="email") from None
     if _too_young(record, [row["date_of_birth"]]):
         raise InvalidInput(
             N_("Applicants must be at least {age} years old on {date}, when applications close."),
@@ -163,7 +201,8 @@ def apply(
             field="email",
         )  # fmt: skip
     application = GiveawayApplication(round_id=record.id, source="form", language=language,
-                                      created_at=now, **row)  # fmt: skip
+                                      created_at=now, sender=session.info.get("giveaway_sender"),
+                                      **row)  # fmt: skip
     session.add(application)
     session.flush()
     return application
@@ -219,7 +258,7 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
     """Import a bulk applications CSV: every row is checked (and its ``application_id`` must
     be new to the round) before any is stored; on any problem nothing is stored and the
     problems are listed by row."""
-    _accepting(record, now)
+    _accepting(session, record, now)
     checked = read_checked(path)
     columns = checked.columns
     ids = columns["application_id"].to_pylist()
@@ -274,6 +313,7 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
                     now,
                     "applied",
                     False,
+                    False,
                 )
 
     load_rows(session.connection(), GiveawayApplication.__table__, IMPORT_COLUMNS, rows())
@@ -325,6 +365,7 @@ def _file_digest(session: Session, record: GiveawayRound) -> tuple[str, int]:
 
 def close_round(session: Session, *, record: GiveawayRound, now: datetime) -> GiveawayRound:
     """Stop taking applications and log the applications file's SHA-256 in the ledger."""
+    get_round(session, record.id, lock=True)
     if record.status != "open":
         raise Conflict(N_("Round {round} is already {status}."), round=record.id,
                        status=record.status)  # fmt: skip
@@ -343,6 +384,7 @@ def draw(
 ) -> dict[str, Any]:
     """Reveal the seed, allocate, record every outcome and offer the allocated seats."""
 
+    get_round(session, record.id, lock=True)
     if record.status != "closed":
         raise Conflict(N_("Close the round before the draw (it is {status})."),
                        status=record.status)  # fmt: skip
@@ -433,6 +475,8 @@ def _store_outcomes(session: Session, outcomes: Any, *, now: datetime, expires: 
                 status=outcome.c.status, rank=outcome.c.rank,
                 waitlist_position=outcome.c.waitlist_position, reserved=outcome.c.reserved,
                 seat=offered,
+                seat_reserved=case((outcome.c.status == "allocated", outcome.c.reserved),
+                                   else_=False),
                 offered_at=case((outcome.c.status == "allocated", literal(now, UTCDateTime())),
                                 else_=None),
                 offer_expires_at=case(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n import Translator
 from soai.i18n.markers import N_
+from soai.identity import service as identity
 from soai.ledger import service as ledger
 from soai.mail import Mailer, Message
 from soai.programme.models import GiveawayApplication, GiveawayRound
@@ -40,19 +41,30 @@ from soai.programme.models import GiveawayApplication, GiveawayRound
 OPEN_STATES = ("offered",)
 
 
-def link_of(secret: bytes, application: GiveawayApplication) -> str:
-    mac = hmac.new(secret, f"giveaway:{application.round_id}:{application.id}".encode(),
+def link_of(secret: bytes, application: GiveawayApplication, *, answer: bool = False) -> str:
+    """The application's private link: to follow it (the receipt's), or to answer an offer
+    (sent only by e-mail, to the address applied with, so that whoever accepts a seat has
+    shown they read that mailbox)."""
+    purpose = "answer" if answer else "view"
+    mac = hmac.new(secret, f"giveaway:{purpose}:{application.round_id}:{application.id}".encode(),
                    hashlib.sha256).hexdigest()[:32]  # fmt: skip
     return f"{application.id}-{mac}"
 
 
-def by_link(session: Session, *, secret: bytes, ref: str) -> GiveawayApplication:
-    """The application of a secret link; a wrong or guessed link is simply not found."""
+def by_link(
+    session: Session, *, secret: bytes, ref: str, lock: bool = False
+) -> tuple[GiveawayApplication, bool]:
+    """The application of a private link and whether the link may answer the offer; a wrong
+    or guessed link is simply not found. ``lock`` locks the row for the change to come."""
     number, _, _mac = ref.partition("-")
-    found = session.get(GiveawayApplication, int(number)) if number.isdigit() else None
-    if found is None or not hmac.compare_digest(link_of(secret, found), ref):
-        raise NotFound(N_("This link is not valid. Check that it was copied whole."))
-    return found
+    found = None
+    if number.isascii() and number.isdigit() and len(number) <= 18:
+        found = session.get(GiveawayApplication, int(number), with_for_update=lock or None)
+    if found is not None:
+        for answer in (False, True):
+            if hmac.compare_digest(link_of(secret, found, answer=answer), ref):
+                return found, answer
+    raise NotFound(N_("This link is not valid. Check that it was copied whole."))
 
 
 def _open_offer(application: GiveawayApplication, now: datetime) -> None:
@@ -69,13 +81,19 @@ def accept(
 ) -> int:  # fmt: skip
     """Take the seat: make an account (or use the signed-in one with the same e-mail) and
     enrol it in the academy. Returns the user id."""
+    from pydantic import ValidationError
+
     from soai.academy import service as academy
-    from soai.identity import service as identity
     from soai.identity.models import User
     from soai.identity.schemas import UserCreate
 
     _open_offer(application, now)
-    email = application.email.strip().lower()
+    try:
+        email = identity.normalise_email(application.email)
+    except InvalidInput:
+        raise InvalidInput(N_("The e-mail address of this application cannot be used for an "
+                              "account; write to the regulator to correct it."),
+                           field="email") from None  # fmt: skip
     user = session.scalar(select(User).where(User.email == email))
     if user is not None:
         if signed_in_user != user.id:
@@ -84,9 +102,15 @@ def accept(
     else:
         if not password:
             raise InvalidInput(N_("Choose a password for your account."), field="password")
-        user = identity.create_user(session, data=UserCreate(
-            email=email, display_name=application.full_name[:200], password=password,
-            roles=["candidate"], language=application.language))  # type: ignore[list-item]  # fmt: skip
+        try:
+            data = UserCreate(email=email, display_name=application.full_name[:200],
+                              password=password, roles=["candidate"],  # type: ignore[list-item]
+                              language=application.language)  # fmt: skip
+        except ValidationError:
+            raise InvalidInput(N_("The e-mail address of this application cannot be used for an "
+                                  "account; write to the regulator to correct it."),
+                               field="email") from None  # fmt: skip
+        user = identity.create_user(session, data=data)
     candidate = academy.enrol(session, user_id=user.id, language=application.language,
                               country=application.country)  # fmt: skip
     application.seat, application.responded_at = "accepted", now
@@ -111,7 +135,7 @@ def expire(session: Session, *, record: GiveawayRound, now: datetime) -> dict[st
         select(GiveawayApplication).where(
             GiveawayApplication.round_id == record.id, GiveawayApplication.seat == "offered",
             GiveawayApplication.offer_expires_at < now)
-        .order_by(GiveawayApplication.rank)))  # fmt: skip
+        .order_by(GiveawayApplication.rank).with_for_update()))  # fmt: skip
     for application in lapsed:
         application.seat = "expired"
     offers = reoffer(session, record=record, freed=lapsed, now=now) if lapsed else []
@@ -129,13 +153,13 @@ def reoffer(
             GiveawayApplication.round_id == record.id, GiveawayApplication.status == "waitlisted",
             GiveawayApplication.seat.is_(None))
         .order_by(GiveawayApplication.waitlist_position)
-        .limit(len(freed) * 4 + 1000)))  # fmt: skip
+        .limit(len(freed) * 4 + 1000).with_for_update(skip_locked=True)))  # fmt: skip
     taken: set[int] = set()
     offers: list[GiveawayApplication] = []
     expires = now + timedelta(days=record.offer_days)
     for seat in freed:
         pick = None
-        if seat.reserved:
+        if seat.seat_reserved:
             pick = next((w for w in waiting if w.id not in taken and w.country == seat.country),
                         None)  # fmt: skip
             if pick is None:
@@ -146,6 +170,7 @@ def reoffer(
             break
         taken.add(pick.id)
         pick.seat, pick.offered_at, pick.offer_expires_at = "offered", now, expires
+        pick.seat_reserved = seat.seat_reserved  # a reserved seat stays reserved
         pick.notified_at = pick.reminded_at = None
         offers.append(pick)
     if freed:
@@ -167,7 +192,7 @@ def _next_of_country(
     query = (select(GiveawayApplication).where(
         GiveawayApplication.round_id == record.id, GiveawayApplication.status == "waitlisted",
         GiveawayApplication.seat.is_(None), GiveawayApplication.country == country)
-        .order_by(GiveawayApplication.waitlist_position))  # fmt: skip
+        .order_by(GiveawayApplication.waitlist_position).with_for_update(skip_locked=True))  # fmt: skip
     if taken:
         query = query.where(GiveawayApplication.id.not_in(taken))
     return session.scalars(query.limit(1)).first()
@@ -198,8 +223,8 @@ def notify(
     for application in pending:
         t = Translator(application.language, timezone)
         reminder = application.notified_at is not None
-        link = f"{base_url.rstrip('/')}/programme/seat/{link_of(secret, application)}"
-        expires = t.date(application.offer_expires_at) if application.offer_expires_at else ""
+        link = f"{base_url.rstrip('/')}/programme/seat/{link_of(secret, application, answer=True)}"
+        expires = t.datetime(application.offer_expires_at) if application.offer_expires_at else ""
         subject = (t(N_("Reminder: your free CEASAI seat is waiting")) if reminder
                    else t(N_("You have been offered a free CEASAI certification seat")))  # fmt: skip
         body = t(N_("Dear {name},\n\nYour application {application} to {round} has a free seat "

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("public_summary", sa.Text(), nullable=False),
         sa.Column("decided_at", soai.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("council_session", sa.String(length=32), nullable=True),
+        sa.Column("shared_at", soai.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finding_id", sa.Integer(), nullable=True),
         sa.Column("serious_kinds", sa.JSON(), nullable=True),
         sa.Column("aware_at", soai.db.UTCDateTime(timezone=True), nullable=True),
