@@ -16,6 +16,7 @@ from soai.council.cli import council_app
 from soai.credentials.cli import credential_app
 from soai.crypto.cli import keys_app
 from soai.identity.cli import token_app, user_app
+from soai.incidents.cli import incidents_app
 from soai.instance import cli as instance_cli
 from soai.instance import service as instance
 from soai.jobs.cli import jobs_app
@@ -53,6 +54,7 @@ app.add_typer(assure_app, name="assure")
 app.add_typer(council_app, name="council")
 app.add_typer(academy_app, name="academy")
 app.add_typer(giveaway_app, name="giveaway")
+app.add_typer(incidents_app, name="incidents")
 
 
 @db_app.command("upgrade")

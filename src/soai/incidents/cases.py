@@ -250,3 +250,31 @@ def escalate(session: Session, incident: Incident, *, council: str, actor: str, 
     incident.council_session = found.id
     set_status(session, incident, "escalated", actor=actor, now=now)
     return found.id
+
+
+def overdue(session: Session, *, now: datetime) -> list[Incident]:
+    """Open reports past their time limit, the most overdue first."""
+    return list(session.scalars(
+        select(Incident).where(Incident.status.in_(handling.OPEN), Incident.due_at < now)
+        .order_by(Incident.due_at)))  # fmt: skip
+
+
+def remind_overdue(session: Session, *, now: datetime) -> int:
+    """A portal notice, once per report and time limit, to whoever must act on an overdue
+    report: its assignee, or every regulator while it is unassigned. Returns notices made."""
+    from soai.identity.models import User, UserRole
+
+    regulators = list(session.scalars(select(User.id).join(UserRole).where(
+        UserRole.role == "regulator", User.is_active.is_(True))))  # fmt: skip
+    made = 0
+    for incident in overdue(session, now=now):
+        stamp = incident.due_at.isoformat() if incident.due_at else ""
+        if session.scalar(select(Event.id).where(
+                Event.incident_id == incident.id, Event.kind == "overdue",
+                Event.text == stamp)) is not None:  # fmt: skip
+            continue
+        for user_id in [incident.assignee_id] if incident.assignee_id else regulators:
+            notify(session, user_id, incident, N_("Report {code} is past its time limit."), now)
+            made += 1
+        _event(session, incident, "overdue", "", now, text=stamp)
+    return made
