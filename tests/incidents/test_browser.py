@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +23,9 @@ pytestmark = [pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 
 @pytest.mark.browser
-def test_a_citizen_reports_from_a_phone_without_javascript(browser: Browser, base_url: str) -> None:
+def test_a_citizen_reports_from_a_phone_without_javascript(
+    browser: Browser, base_url: str, artifacts: Path
+) -> None:
     context = browser.new_context(java_script_enabled=False, locale="km",
                                   viewport={"width": 390, "height": 844},
                                   extra_http_headers={"Accept-Language": "km"})  # fmt: skip
@@ -40,7 +43,7 @@ def test_a_citizen_reports_from_a_phone_without_javascript(browser: Browser, bas
     assert re.search("[\u1780-\u17ff]", text)
     page.click("a[href^='/incidents/track/']")
     assert "/incidents/track/INC-" in page.url
-    page.screenshot(path="/tmp/soai-incident-phone.png", full_page=True)
+    page.screenshot(path=str(artifacts / "incident-phone.png"), full_page=True)
     context.close()
 
 
