@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx
 import yaml
-from common import PASSPHRASE, machine, make_instance
+from common import machine, make_instance, served
 
 from soai import db
 from soai.academy import programme as programmes
@@ -133,24 +131,13 @@ def main() -> None:
     print(f"machine: {machine()}; database: {db.describe(settings.resolved_database_url)}")
     print(f"{len(people)} candidates with an exam in progress, prepared in "
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-    env = {**os.environ, "SOAI_HOME": str(settings.home), "SOAI_KEY_PASSPHRASE": PASSPHRASE,
-           "SOAI_SECRET_KEY": "benchmark-secret-key-that-is-long-enough",
-           "SOAI_DATABASE_URL": settings.resolved_database_url,
-           "SOAI_ACADEMY_ITEMS": str(bank_dir), "SOAI_LOG_LEVEL": "WARNING",
-           "SOAI_ENV": "test"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "soai.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port),
-         "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/academy", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with served(
+        settings,
+        port=args.port,
+        workers=args.workers,
+        ready="/academy",
+        env={"SOAI_ACADEMY_ITEMS": str(bank_dir)},
+    ) as base:
         latencies: list[float] = []
         sent: dict[tuple[str, int], int] = {}
         rng = random.Random(7)
@@ -165,9 +152,6 @@ def main() -> None:
         began = time.perf_counter()
         errors = sum(asyncio.run(run_all()))
         wall = time.perf_counter() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     sessions = db.session_factory(instance.open_instance(settings))
     with transaction(sessions) as session:
         stored = {(a.attempt_id, a.position): a.option for a in session.query(Answer)}

@@ -39,7 +39,7 @@ def quotas(seats: int) -> dict[str, int]:
 def one(database_url: str | None, path: Path, seats: int) -> dict[str, object]:
     """Import, close and draw in a fresh instance; the stages' times, the digest, peak RSS."""
     from soai.db import get_engine, session_factory, transaction
-    from soai.programme import giveaway, rounds
+    from soai.programme import drawing, giveaway, rounds
 
     settings = make_instance(database_url)
     sessions = session_factory(get_engine(settings.resolved_database_url))
@@ -60,7 +60,7 @@ def one(database_url: str | None, path: Path, seats: int) -> dict[str, object]:
     times["close"] = time.perf_counter() - started
     started = time.perf_counter()
     with transaction(sessions, write=True) as session:
-        summary = rounds.draw(session, record=rounds.get_round(session, round_id), seed_hex=seed,
+        summary = drawing.draw(session, record=rounds.get_round(session, round_id), seed_hex=seed,
                               now=NOW + timedelta(days=2))  # fmt: skip
     times["draw"] = time.perf_counter() - started
     peak = peak_rss_mib()

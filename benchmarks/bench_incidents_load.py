@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -32,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx
-from common import PASSPHRASE, machine, make_instance
+from common import machine, make_instance, served
 from sqlalchemy import select
 
 from soai import db
@@ -147,27 +145,8 @@ def main() -> None:
     # A form ticket as the pages hand out, a minute old (people take longer than that to write).
     ticket = formtickets.ticket(settings.signing_secret(), utcnow() - timedelta(minutes=1),
                                 purpose="incident")  # fmt: skip
-    env = {**os.environ, "SOAI_HOME": str(settings.home), "SOAI_KEY_PASSPHRASE": PASSPHRASE,
-           "SOAI_SECRET_KEY": "benchmark-secret-key-that-is-long-enough",
-           "SOAI_DATABASE_URL": settings.resolved_database_url, "SOAI_LOG_LEVEL": "WARNING",
-           "SOAI_ENV": "test"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "soai.cli", "serve", "--host", "127.0.0.1", "--port", str(args.port),
-         "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/incidents/report", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with served(settings, port=args.port, workers=args.workers, ready="/incidents/report") as base:
         result = asyncio.run(run(base, args, ticket, cookie))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     with transaction(sessions) as session:
         stored = set(session.scalars(select(Incident.code)))
     accepted: list[str] = result["accepted"]  # type: ignore[assignment]

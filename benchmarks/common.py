@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from soai.instance import service as instance
@@ -48,3 +51,36 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} cores, Python {'.'.join(map(str, __import__('sys').version_info[:3]))}"
     )
+
+
+@contextmanager
+def served(
+    settings: Settings, *, port: int, workers: int, ready: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``soai serve --workers N`` on 127.0.0.1 for the instance of ``settings``, in a
+    subprocess; yields its base URL once ``ready`` (a path) answers 200, stops it afterwards."""
+    import httpx
+
+    environment = {
+        **os.environ, "SOAI_HOME": str(settings.home), "SOAI_KEY_PASSPHRASE": PASSPHRASE,
+        "SOAI_SECRET_KEY": "benchmark-secret-key-that-is-long-enough",
+        "SOAI_DATABASE_URL": settings.resolved_database_url, "SOAI_LOG_LEVEL": "WARNING",
+        "SOAI_ENV": "test", **(env or {}),
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "soai.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}{ready}", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

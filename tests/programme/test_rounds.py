@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from soai.db import transaction
 from soai.errors import Conflict, InvalidInput
 from soai.ledger import service as ledger
-from soai.programme import giveaway, rounds
+from soai.programme import drawing, giveaway, rounds
 from soai.programme.applications import COLUMNS, ApplicationErrors
 from soai.programme.models import GiveawayApplication
 
@@ -98,10 +98,10 @@ def test_a_round_is_drawn_with_the_committed_seed_and_anyone_can_re_run_it(
     with transaction(sessions, write=True) as session:
         record = rounds.get_round(session, round_id)
         with pytest.raises(InvalidInput, match="not the seed committed"):
-            rounds.draw(session, record=record, seed_hex="00" * 32, now=NOW + timedelta(days=32))
+            drawing.draw(session, record=record, seed_hex="00" * 32, now=NOW + timedelta(days=32))
     with transaction(sessions, write=True) as session:
         record = rounds.get_round(session, round_id)
-        summary = rounds.draw(session, record=record, seed_hex=seed, now=NOW + timedelta(days=32))
+        summary = drawing.draw(session, record=record, seed_hex=seed, now=NOW + timedelta(days=32))
         assert summary["applications"] == 42 and summary["duplicates"] == 1
         assert summary["allocated"] == 12 and summary["by_country"]["KH"]["reserved_filled"] == 5
         offered = session.scalars(select(GiveawayApplication).where(
@@ -230,7 +230,7 @@ def test_eligibility_and_spreadsheet_safety_of_a_round(
             session, record=record, path=applications_file(tmp_path / "c.csv", rows[:1]), now=NOW
         )
         rounds.close_round(session, record=record, now=NOW)
-        summary = rounds.draw(session, record=record, seed_hex=seed, now=NOW)
+        summary = drawing.draw(session, record=record, seed_hex=seed, now=NOW)
         exported = io.StringIO()
         rounds.write_applications(session, record, exported)
     lines = exported.getvalue().splitlines()

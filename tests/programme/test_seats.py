@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from soai.db import transaction
 from soai.errors import Conflict, NotFound
 from soai.mail import Mailer, MailError
-from soai.programme import rounds, seats
+from soai.programme import drawing, rounds, seats
 from soai.programme.models import GiveawayApplication
 from tests.programme.test_rounds import applications_file
 
@@ -32,7 +32,7 @@ def drawn_round(sessions: sessionmaker[Session], tmp_path: Path, rows: list[tupl
             session, record=record, path=applications_file(tmp_path / "a.csv", rows), now=NOW
         )
         rounds.close_round(session, record=record, now=NOW + timedelta(days=10))
-        rounds.draw(session, record=record, seed_hex=seed, now=NOW + timedelta(days=11))
+        drawing.draw(session, record=record, seed_hex=seed, now=NOW + timedelta(days=11))
         return record.id
 
 

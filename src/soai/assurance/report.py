@@ -5,13 +5,13 @@ rendered by a print template, then WeasyPrint."""
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 
 from soai.assurance import charts, explanations
 from soai.assurance.models import TestRun
 from soai.i18n import Translator
 from soai.profiles.schema import Profile
+from soai.reports.charts import svg_data_uri
 from soai.reports.pdf import html_to_pdf
 from soai.web.templating import build_environment, render_to_string
 
@@ -23,7 +23,7 @@ def render_html(run: TestRun, *, profile: Profile, language: str, generated_at: 
     t = Translator(language, profile.timezone)
     outcome = run.result or {}
     images = [
-        (title, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
+        (title, svg_data_uri(svg))
         for title, svg in (charts.charts(outcome, t.gettext) if outcome else [])
     ]
     context = {

@@ -3,7 +3,6 @@ each run's results with per-group charts, the policy's verdicts and what the met
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -18,6 +17,7 @@ from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
 from soai.jobs import service as job_queue
 from soai.pdca import service as pdca
+from soai.reports.charts import svg_data_uri
 from soai.web.pages import principal_of, render, translator_for
 from soai.web.parts import PartInfo
 from soai.web.state import app_state
@@ -149,10 +149,7 @@ def _columns(text: str) -> list[str]:
 def _images(outcome: dict[str, Any], t: Any) -> list[tuple[str, str]]:
     """(title, data: URI of the SVG): as images, because the content security policy rightly
     blocks the inline styles an embedded matplotlib SVG relies on."""
-    return [
-        (title, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
-        for title, svg in charts.charts(outcome, t.gettext)
-    ]
+    return [(title, svg_data_uri(svg)) for title, svg in charts.charts(outcome, t.gettext)]
 
 
 @router.get("/assurance/runs/{run_id}", response_class=HTMLResponse, name="assurance:result")

@@ -96,7 +96,7 @@ def case(
 async def act(request: Request, incident_id: int, action: str,
               principal: Principal = Depends(require(TRIAGE))) -> Response:  # fmt: skip
     """One handling step: assign, triage, note, request, merge, decide, escalate."""
-    from soai.council.views import _council
+    from soai.council import seating
     from soai.incidents.views import send_outbox
 
     state = app_state(request)
@@ -128,7 +128,7 @@ async def act(request: Request, incident_id: int, action: str,
                              reason=form.get("reason", ""), summary=form.get("summary", ""),
                              actor=actor, now=now)  # fmt: skip
             elif action == "escalate":
-                cases.escalate(session, incident, council=_council(state), actor=actor,
+                cases.escalate(session, incident, council=seating.council_id(state.profile.id), actor=actor,
                                actor_id=principal.user_id, now=now)  # fmt: skip
             else:
                 raise NotFound(N_("No action {action}."), action=action)

@@ -4,7 +4,6 @@ The analysts' and providers' routes are in :mod:`soai.incidents.case_views`."""
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from soai.identity.guard import require
 from soai.identity.policy import Permission
 from soai.incidents import case_views, handling, intake, mailing, statistics
 from soai.incidents.models import Event
+from soai.reports.charts import svg_data_uri
 from soai.web.pages import render, translator_for
 from soai.web.parts import PartInfo
 from soai.web.state import app_state
@@ -44,7 +44,7 @@ def _chart(title: str, counts: dict[str, int], labels: dict[str, str]) -> str | 
     if not counts:
         return None
     svg = bar_chart_svg([labels.get(k, k) for k in counts], list(counts.values()), title=title)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return svg_data_uri(svg)
 
 
 @router.get("/incidents", response_class=HTMLResponse, name="incidents:home", dependencies=PUBLIC)
@@ -70,7 +70,7 @@ def home(request: Request) -> HTMLResponse:
                                list(stats["by_month"].values()))],
                              title=t(N_("Reports received by month")),
                              x_label=f"{months[0]} – {months[-1]}", y_label=t(N_("Reports")))  # fmt: skip
-        charts.append("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
+        charts.append(svg_data_uri(svg))
     return render(request, "incidents/home.html", {
         "stats": stats, "published": found, "charts": charts, "harms": harms, "sectors": sectors,
         "outcomes": handling.OUTCOMES})  # fmt: skip

@@ -6,7 +6,6 @@ transaction, render a portal template in the reader's language, turn it into PDF
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from soai.identity.policy import ROLE_LABELS, Role
 from soai.jobs.runner import JobContext, job_kind
 from soai.profiles import service as profiles
 from soai.profiles.schema import Profile
-from soai.reports.charts import bar_chart_svg
+from soai.reports.charts import bar_chart_svg, svg_data_uri
 from soai.reports.pdf import html_to_pdf
 from soai.web.framework import PARTS
 from soai.web.templating import build_environment, render_to_string
@@ -57,7 +56,7 @@ def render_html(facts: dict[str, Any], *, language: str, generated_at: datetime)
         "t": t,
         "lang": language,
         "generated_at": generated_at,
-        "chart_src": "data:image/svg+xml;base64," + base64.b64encode(chart.encode()).decode(),
+        "chart_src": svg_data_uri(chart),
     }
     return render_to_string(build_environment(), "instance/summary_print.html", context)
 

@@ -9,7 +9,6 @@ open cycle shows its score as it stands, marked provisional.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from soai.profiles.schema import Profile
 from soai.registry import service as registry
 from soai.registry.explain import RISK_LABELS
 from soai.registry.submissions import ROLES, SECTORS
-from soai.reports.charts import bar_chart_svg
+from soai.reports.charts import bar_chart_svg, svg_data_uri
 from soai.reports.pdf import html_to_pdf
 from soai.web.templating import build_environment, render_to_string
 
@@ -248,7 +247,7 @@ def _chart_src(scores: dict[str, float], *, title: str, colour: str) -> str | No
     frameworks = catalog.catalogue().frameworks
     names = [frameworks[f].short if f in frameworks else f for f in scores]
     svg = bar_chart_svg(names, list(scores.values()), title=title, colour=colour)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return svg_data_uri(svg)
 
 
 def render_html(

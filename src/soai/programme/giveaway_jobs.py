@@ -9,7 +9,7 @@ from typing import Any
 from soai.db import transaction, utcnow
 from soai.i18n.markers import N_
 from soai.jobs.runner import JobContext, job_kind
-from soai.programme import rounds
+from soai.programme import drawing, rounds
 
 IMPORT, DRAW = "giveaway.import", "giveaway.draw"
 RESULT = "programme/parts/giveaway_job.html"
@@ -43,7 +43,7 @@ def draw_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0, 1)
     with transaction(ctx.sessions, write=True) as session:
         record = rounds.get_round(session, int(params["round"]))
-        summary = rounds.draw(session, record=record, seed_hex=params["seed"], now=utcnow())
+        summary = drawing.draw(session, record=record, seed_hex=params["seed"], now=utcnow())
     ctx.progress(1, 1)
     return {"template": RESULT, "allocated": summary["allocated"],
             "waitlisted": summary["waitlisted"], "duplicates": summary["duplicates"],

@@ -4,7 +4,6 @@ PDF report. The regulator records assessments; results are public."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +18,7 @@ from soai.identity.policy import Permission
 from soai.identity.schemas import Principal
 from soai.programme import assessments, readiness
 from soai.programme.models import ReadinessAssessment
+from soai.reports.charts import svg_data_uri
 from soai.web.pages import render, translator_for
 from soai.web.state import app_state
 
@@ -85,7 +85,7 @@ def result_context(assessment: ReadinessAssessment, t: Translator) -> dict[str, 
         svg = bar_chart_svg([pillars[p.pillar].title.get(t.language) for p in scored],
                             [round(p.index or 0, 1) for p in scored],
                             title=t(N_("Readiness index by pillar (0–100)")))  # fmt: skip
-        chart = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        chart = svg_data_uri(svg)
     questions = {q.id: q for q in questionnaire.questions(assessment.scope)}
     by_phase: dict[int, list[readiness.Gap]] = {}
     for gap in gaps:

@@ -165,7 +165,7 @@ def export(
 def _step(step: str, json_out: bool, *, seed: str = "") -> None:
     from soai.db import transaction, utcnow
     from soai.mail import mailer
-    from soai.programme import rounds, seats
+    from soai.programme import drawing, rounds, seats
 
     result: dict[str, Any] = {}
     try:
@@ -178,7 +178,7 @@ def _step(step: str, json_out: bool, *, seed: str = "") -> None:
             if step == "close":
                 rounds.close_round(session, record=record, now=utcnow())
             elif step == "draw":
-                result = rounds.draw(session, record=record, seed_hex=seed, now=utcnow())
+                result = drawing.draw(session, record=record, seed_hex=seed, now=utcnow())
             elif step == "follow-up":
                 result = dict(seats.expire(session, record=record, now=utcnow()))
                 mail = mailer(settings)

@@ -1,8 +1,8 @@
 """Giveaway rounds with stored applications: open (commit the seed), apply (web form or bulk
 CSV), close (freeze and log the applications file), draw (reveal the seed and allocate).
 
-The draw is :func:`soai.programme.giveaway.allocate` run over the round's applications in the
-order they were received, so anyone holding the round's applications file
+The draw (:mod:`soai.programme.drawing`) is :func:`soai.programme.giveaway.allocate` run
+over the round's applications in the order they were received, so anyone holding the round's applications file
 (:func:`write_applications`, the CSV of the ``soai giveaway allocate`` contract) and the
 revealed seed gets the same ``allocation_digest`` with the command line. Each step is a ledger
 entry: ``giveaway.seed-committed`` (SHA-256 of the seed, before any application),
@@ -24,21 +24,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    case,
     func,
-    literal,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
-from soai.db import UTCDateTime, load_rows
+from soai.db import load_rows
 from soai.errors import Conflict, InvalidInput, NotFound
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
@@ -51,7 +42,7 @@ from soai.programme.applications import (
     read_checked,
 )
 from soai.programme.models import GiveawayApplication, GiveawayRound
-from soai.programme.resubmissions import document_keys, find_duplicates, name_keys
+from soai.programme.resubmissions import document_keys, name_keys
 from soai.reports import tables
 
 CHUNK = 20_000
@@ -320,7 +311,7 @@ def import_file(session: Session, *, record: GiveawayRound, path: Path, now: dat
     return len(ids)
 
 
-def _rows(session: Session, record: GiveawayRound) -> Iterator[tuple[Any, ...]]:
+def stored_rows(session: Session, record: GiveawayRound) -> Iterator[tuple[Any, ...]]:
     """The round's applications in the order received (the file order of the draw)."""
     columns = [getattr(GiveawayApplication, name) for name in FIELDS]
     query = (select(GiveawayApplication.id, *columns)
@@ -337,7 +328,7 @@ def write_applications(session: Session, record: GiveawayRound, out: IO[str]) ->
     and the name key ignores punctuation."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in _rows(session, record):
+    for row in stored_rows(session, record):
         writer.writerow(_line(row))
 
 
@@ -352,7 +343,7 @@ def _file_digest(session: Session, record: GiveawayRound) -> tuple[str, int]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in _rows(session, record):
+    for row in stored_rows(session, record):
         writer.writerow(_line(row))
         count += 1
         if buffer.tell() > 1 << 20:
@@ -377,112 +368,6 @@ def close_round(session: Session, *, record: GiveawayRound, now: datetime) -> Gi
     })  # fmt: skip
     record.status, record.closed_at = "closed", now
     return record
-
-
-def draw(
-    session: Session, *, record: GiveawayRound, seed_hex: str, now: datetime
-) -> dict[str, Any]:
-    """Reveal the seed, allocate, record every outcome and offer the allocated seats."""
-
-    get_round(session, record.id, lock=True)
-    if record.status != "closed":
-        raise Conflict(N_("Close the round before the draw (it is {status})."),
-                       status=record.status)  # fmt: skip
-    try:
-        seed = bytes.fromhex(seed_hex.strip())
-    except ValueError:
-        raise InvalidInput(N_("The seed is written in hexadecimal digits."), field="seed") from None
-    if hashlib.sha256(seed).hexdigest() != record.seed_commitment:
-        raise InvalidInput(
-            N_("This is not the seed committed when the round opened (its SHA-256 differs "
-               "from the published commitment)."), field="seed",
-        )  # fmt: skip
-    keys, ids, countries, columns = _read_for_draw(session, record)
-    duplicate_of = find_duplicates(
-        name_key=name_keys(columns["full_name"]), date_of_birth=columns["date_of_birth"],
-        email=columns["email"], document_number=columns["document_hash"],
-    )  # fmt: skip
-    del columns
-    apps = giveaway.Applications.of(ids, countries, duplicate_of)
-    result = giveaway.allocate(apps, seats=record.seats, seed=seed, quotas=record.quotas)
-    expires = now + timedelta(days=record.offer_days)
-    statuses = [giveaway.STATUSES[s] for s in result.status.tolist()]
-    ranks, waiting = result.rank.tolist(), result.waitlist_position.tolist()
-    reserved = result.reserved.tolist()
-    _store_outcomes(session, zip(keys, statuses, ranks, waiting, reserved, strict=True),
-                    now=now, expires=expires)  # fmt: skip
-    summary = result.as_dict()
-    record.seed, record.allocation_digest = seed.hex(), result.digest
-    record.drawn_entry = ledger.append(session, kind="giveaway.drawn", data={
-        "round": record.name, "seed": seed.hex(), "seed_commitment": record.seed_commitment,
-        "applications_sha256": record.applications_sha256,
-        "allocation_digest": result.digest, "allocated": summary["allocated"],
-        "waitlisted": summary["waitlisted"], "duplicates": summary["duplicates"],
-    })  # fmt: skip
-    record.status, record.drawn_at = "drawn", now
-    return summary
-
-
-def _read_for_draw(
-    session: Session, record: GiveawayRound
-) -> tuple[list[int], list[str], list[str], dict[str, Any]]:
-    """The keys, application ids and countries as lists, the other columns as pyarrow arrays
-    (built a slice at a time, so the Python strings of the whole round never coexist)."""
-    import pyarrow as pa
-
-    keys: list[int] = []
-    ids: list[str] = []
-    countries: list[str] = []
-    names = ("full_name", "date_of_birth", "email", "document_hash")
-    parts: dict[str, list[Any]] = {name: [] for name in names}
-    buffer: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        for n, name in enumerate(names):
-            values = [row[n] or "" for row in buffer]
-            parts[name].append(pa.array(values, pa.string()))
-        buffer.clear()
-
-    for key, application_id, name, born, country, email, document in _rows(session, record):
-        keys.append(key)
-        ids.append(application_id)
-        countries.append(country)
-        buffer.append((name, born, email, document))
-        if len(buffer) >= CHUNK:
-            flush()
-    flush()
-    columns = {name: pa.concat_arrays(parts[name]) for name in names}
-    return keys, ids, countries, columns
-
-
-def _store_outcomes(session: Session, outcomes: Any, *, now: datetime, expires: datetime) -> None:
-    """Write (id, status, rank, waitlist position, reserved) for every application, and the
-    offer of every allocated seat, at once: loaded into a temporary table, then one
-    ``UPDATE … FROM`` (SQLite ≥ 3.33 and PostgreSQL)."""
-    connection = session.connection()
-    outcome = Table("draw_outcomes", MetaData(), Column("id", Integer, primary_key=True),
-                    Column("status", String(12)), Column("rank", Integer),
-                    Column("waitlist_position", Integer), Column("reserved", Boolean),
-                    prefixes=["TEMPORARY"])  # fmt: skip
-    outcome.create(connection)
-    try:
-        load_rows(connection, outcome, ("id", "status", "rank", "waitlist_position", "reserved"),
-                  ((key, status, rank or None, place or None, bool(kept))
-                   for key, status, rank, place, kept in outcomes))  # fmt: skip
-        offered = case((outcome.c.status == "allocated", "offered"), else_=None)
-        connection.execute(
-            update(GiveawayApplication).where(GiveawayApplication.id == outcome.c.id).values(
-                status=outcome.c.status, rank=outcome.c.rank,
-                waitlist_position=outcome.c.waitlist_position, reserved=outcome.c.reserved,
-                seat=offered,
-                seat_reserved=case((outcome.c.status == "allocated", outcome.c.reserved),
-                                   else_=False),
-                offered_at=case((outcome.c.status == "allocated", literal(now, UTCDateTime())),
-                                else_=None),
-                offer_expires_at=case(
-                    (outcome.c.status == "allocated", literal(expires, UTCDateTime())), else_=None)))  # fmt: skip
-    finally:
-        outcome.drop(connection)
 
 
 def counts(session: Session, record: GiveawayRound) -> dict[str, int]:

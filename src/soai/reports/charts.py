@@ -96,3 +96,10 @@ def line_chart_svg(
         if len(series) > 1:
             ax.legend(frameon=False)
     return _svg(buffer)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG chart as a data URL, for an ``<img>`` in a page or a PDF."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
