@@ -7,6 +7,8 @@ import base64
 import gzip
 import hashlib
 import json
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +93,24 @@ def test_rebuild_reproduces_the_issued_credential_exactly(
             rebuilt = service.rebuild(session, record=record, domain=issuer_for(instance).domain)
             assert rfc8785.dumps(rebuilt) == rfc8785.dumps(credential)
             assert rebuilt == credential
+
+
+def test_credential_ids_are_version_7_uuids_in_the_order_of_issuance(
+    instance: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """Time-ordered ids (RFC 9562 §5.7) keep the credentials' key index append-only."""
+    first = factories.issue_many(instance, sessions, [f"v{i}@example.org" for i in range(3)])
+    time.sleep(0.002)  # the next batch is issued at least a millisecond later
+    later = factories.issue_many(instance, sessions, ["later@example.org"])
+    ids = [credential["id"] for credential in first + later]
+    assert len(set(ids)) == 4
+    for credential_id in ids:
+        assert credential_id.startswith("urn:uuid:")
+        value = uuid.UUID(credential_id.removeprefix("urn:uuid:"))
+        assert value.version == 7 and value.variant == uuid.RFC_4122
+        issued_ms = value.int >> 80
+        assert abs(issued_ms / 1000 - time.time()) < 600
+    assert max(ids[:3]) < ids[3]
 
 
 def test_revoke_suspend_reinstate_show_in_the_status_list_and_the_ledger(

@@ -31,7 +31,7 @@ from soai.credentials.service import (
     validate_emails,
 )
 from soai.crypto.jcs import CanonicalTemplate, canonicalize
-from soai.db import insert_rows, utcnow
+from soai.db import encode_value, insert_rows, utcnow
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
@@ -116,7 +116,8 @@ def prepare(
         raise InvalidInput(N_("The credential would expire before it starts."), field="valid_until")
     template_id, shared = _template(session, issuer, item)
     slots = allocate(session, len(addresses))
-    created, from_text, until_text = iso(utcnow()), iso(start), iso(end)
+    issued = utcnow()
+    created, from_text, until_text = iso(issued), iso(start), iso(end)
     config = suite.proof_config(shared, method=issuer.method, created=created)
     document, secured = _documents(shared, config, valid_from=from_text, valid_until=until_text)
     urls = {
@@ -129,6 +130,7 @@ def prepare(
     plan = signing.Plan(
         private_key=issuer.signer.private_bytes(),
         config_hash=hashlib.sha256(canonicalize(config)).digest(),
+        issued_ms=int(issued.timestamp() * 1000),
         document=document,
         secured=secured,
         urls=urls,
@@ -157,7 +159,7 @@ def persist(
 
     Run it in a write transaction.
     """
-    ledger.lock_head(session)  # before the time is taken, as every ledger appender does
+    head = ledger.lock_head(session)  # before the time is taken, as every ledger appender does
     now = utcnow()
     event = CanonicalTemplate(
         ledger.event_value(
@@ -184,6 +186,7 @@ def persist(
             )
         ],
         at=now,
+        head=head,
     )
     template_id, key, start, end = (
         prepared.template_id,
@@ -192,8 +195,10 @@ def persist(
         prepared.valid_until,
     )
     created, method = prepared.created, prepared.method
+    connection = session.connection()
+    stamp = encode_value(connection.dialect, CREDENTIALS.c.issued_at, now)
     insert_rows(
-        session.connection(),
+        connection,
         CREDENTIALS,
         ROW_COLUMNS,
         [
@@ -212,7 +217,7 @@ def persist(
                 method,
                 proof_value,
                 issued_by,
-                now,
+                stamp,
                 position,
             )
             for credential_id, identity, salt, proof_value, lookup, (
@@ -230,5 +235,6 @@ def persist(
                 strict=True,
             )
         ],
+        encoded=("issued_at",),
     )
     return positions

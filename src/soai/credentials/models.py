@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from soai.db import Base, UTCDateTime, utcnow
@@ -35,10 +35,9 @@ class StatusList(Base):
 
 class IssuedCredential(Base):
     __tablename__ = "credentials"
-    __table_args__ = (
-        UniqueConstraint("status_list_id", "status_index"),
-        Index("ix_credentials_subject_lookup", "subject_lookup"),
-    )
+    # No index on subject_lookup: an HMAC is random, and an index on it made every bulk batch
+    # rewrite pages all over that index (migration 0013). Lookups by e-mail read the table.
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="urn:uuid:…")
     template_id: Mapped[str] = mapped_column(ForeignKey("credential_templates.id"))

@@ -26,6 +26,7 @@ class Plan:
 
     private_key: bytes
     config_hash: bytes
+    issued_ms: int  # Unix time in milliseconds: the time-ordered part of credential ids
     document: CanonicalTemplate
     secured: CanonicalTemplate
     urls: dict[int, tuple[str, str]]
@@ -50,13 +51,17 @@ class Signed(NamedTuple):
 _keys: dict[bytes, Ed25519PrivateKey] = {}
 
 
-def _uuid4(raw: bytes) -> str:
-    """A version-4 UUID URN from 16 random bytes (RFC 9562 §5.4)."""
-    value = bytearray(raw)
-    value[6] = (value[6] & 0x0F) | 0x40
-    value[8] = (value[8] & 0x3F) | 0x80
-    h = value.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def uuid7(milliseconds: int, raw: bytes) -> str:
+    """A version-7 UUID URN (RFC 9562 §5.7): 48 bits of Unix time in ms, then 74 random bits.
+
+    Time-ordered ids are appended at the end of the credentials' primary-key index instead of
+    landing on a random page of it, which keeps bulk issuance fast however large the table
+    grows (docs/performance.md). ``raw`` gives at least 10 random bytes.
+    """
+    h = (milliseconds & 0xFFFFFFFFFFFF).to_bytes(6, "big").hex()
+    r = raw[:10].hex()
+    variant = "89ab"[int(r[3], 16) >> 2]  # the two variant bits 10, then 2 random bits
+    return f"urn:uuid:{h[:8]}-{h[8:]}-7{r[:3]}-{variant}{r[4:7]}-{r[8:20]}"
 
 
 def sign_batch(plan: Plan, items: list[Item], randomness: bytes) -> Signed:
@@ -64,14 +69,14 @@ def sign_batch(plan: Plan, items: list[Item], randomness: bytes) -> Signed:
     key = _keys.get(plan.private_key)
     if key is None:
         key = _keys[plan.private_key] = Ed25519PrivateKey.from_private_bytes(plan.private_key)
-    sign, sha256, config_hash = key.sign, hashlib.sha256, plan.config_hash
+    sign, sha256, config_hash, now = key.sign, hashlib.sha256, plan.config_hash, plan.issued_ms
     render_document, render_secured = plan.document.render, plan.secured.render
     out = Signed([], [], [], [], [], [])
     ids, identities, salts = out.credential_ids, out.identities, out.salts
     proof_values, hashes = out.proof_values, out.document_hashes
     for number, (email, list_id, index) in enumerate(items):
         chunk = randomness[32 * number : 32 * number + 32]
-        credential_id = _uuid4(chunk[:16])
+        credential_id = uuid7(now, chunk)
         salt = chunk[16:].hex()
         identity = "sha256$" + sha256((email + salt).encode("utf-8")).hexdigest()
         revocation_url, suspension_url = plan.urls[list_id]

@@ -16,8 +16,9 @@ import gmpy2
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # Base conversion is GMP's (gmpy2): its base-58 digits are 0-9A-Za-v, mapped to base58btc's.
 _GMP_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-_TO_BASE58 = str.maketrans(_GMP_DIGITS, ALPHABET)
-_FROM_BASE58 = str.maketrans(ALPHABET, _GMP_DIGITS)
+# Byte tables: bytes.translate is about twice as quick as str.translate here.
+_TO_BASE58 = bytes.maketrans(_GMP_DIGITS.encode(), ALPHABET.encode())
+_FROM_BASE58 = bytes.maketrans(ALPHABET.encode(), _GMP_DIGITS.encode())
 _BASE58 = re.compile("[1-9A-HJ-NP-Za-km-z]*")
 
 ED25519_PUB = b"\xed\x01"
@@ -31,7 +32,7 @@ class MultibaseError(ValueError):
 def b58encode(data: bytes) -> str:
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = gmpy2.mpz.from_bytes(data, "big")
-    digits = number.digits(58).translate(_TO_BASE58) if number else ""
+    digits = number.digits(58).encode().translate(_TO_BASE58).decode() if number else ""
     return "1" * zeros + digits
 
 
@@ -43,7 +44,7 @@ def b58decode(text: str) -> bytes:
     zeros = len(text) - len(body)
     if not body:
         return b"\0" * zeros
-    number = gmpy2.mpz(body.translate(_FROM_BASE58), 58)
+    number = gmpy2.mpz(body.encode("ascii").translate(_FROM_BASE58).decode("ascii"), 58)
     return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 

@@ -45,8 +45,9 @@ def new_nodes(
     new nodes are taken from the batch itself. About 2·k hashes for k leaves, no recursion.
     """
     _check_size("tree size", size)
-    for offset, value in enumerate(leaf_hashes):
-        _check_hash(f"leaf hash {size + offset}", value)
+    if any(len(value) != HASH_SIZE for value in leaf_hashes):  # name the first bad one
+        offset = next(i for i, value in enumerate(leaf_hashes) if len(value) != HASH_SIZE)
+        _check_hash(f"leaf hash {size + offset}", leaf_hashes[offset])
     end = size + len(leaf_hashes)
     level_nodes = list(leaf_hashes)  # new nodes of `level`, the first at index `first`
     first = size

@@ -112,16 +112,21 @@ def append_many(session: Session, events: Sequence[Event]) -> list[int]:
 
 
 def append_bodies(
-    session: Session, bodies: Sequence[tuple[str, bytes]], *, at: datetime
+    session: Session,
+    bodies: Sequence[tuple[str, bytes]],
+    *,
+    at: datetime,
+    head: LedgerHead | None = None,
 ) -> list[int]:
     """Append entries already in canonical form (kind, JCS bytes); the hot path of bulk work.
 
     Callers build the bytes with :func:`event_body` or a :class:`~soai.crypto.jcs.
-    CanonicalTemplate` of it.
+    CanonicalTemplate` of it, and may pass the ``head`` they locked with :func:`lock_head`.
     """
     if not bodies:
         return []
-    head = lock_head(session)
+    if head is None:
+        head = lock_head(session)
     start = head.size
     leaf_hashes = [merkle.leaf_hash(body) for _kind, body in bodies]
     store = TileStore(session)

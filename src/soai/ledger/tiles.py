@@ -14,9 +14,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 from typing import cast
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from soai.db import insert_rows
@@ -112,37 +113,49 @@ class TileStore:
         return data[offset : offset + HASH]
 
     def append(self, nodes: list[tuple[int, int, bytes]]) -> None:
-        """Store new complete-subtree hashes (each continues its level without a gap)."""
-        grouped: dict[tuple[int, int], list[bytes]] = {}
-        first: dict[tuple[int, int], int] = {}
-        for level, position, digest in nodes:
-            tile = (level, position // WIDTH)
-            grouped.setdefault(tile, []).append(digest)
-            first.setdefault(tile, position % WIDTH)
-        new_rows = []
-        for tile, hashes in grouped.items():
+        """Store new complete-subtree hashes (each continues its level without a gap).
+
+        Nodes come level by level in position order (as :func:`soai.ledger.merkle.new_nodes`
+        gives them), so each tile's new hashes are one run; the partial tiles at the right
+        border are extended in one statement.
+        """
+        runs: dict[tuple[int, int], tuple[int, list[bytes]]] = {}
+        for tile, group in groupby(nodes, key=_tile_of):
+            members = list(group)
+            if tile in runs:  # the same tile again further on: not level-by-level order
+                raise ValueError(f"ledger nodes for tile {tile} are not given in one run")
+            runs[tile] = (members[0][1] % WIDTH, [digest for _l, _p, digest in members])
+        new_rows, extended = [], []
+        for tile, (first, hashes) in runs.items():
             added = b"".join(hashes)
-            if first[tile] == 0:
+            if first == 0:
                 new_rows.append((tile[0], tile[1], added))
                 self._tiles[tile] = added
                 _remember(self._key, tile, added)
                 continue
-            self._load([(tile[0], tile[1], first[tile] * HASH)])
+            self._load([(tile[0], tile[1], first * HASH)])
             existing = self._tiles.get(tile, b"")
-            if len(existing) != first[tile] * HASH:
+            if len(existing) != first * HASH:
                 raise RuntimeError(
                     f"ledger tile {tile} has {len(existing) // HASH} hashes, "
-                    f"expected {first[tile]}: the ledger is damaged (run an audit)"
+                    f"expected {first}: the ledger is damaged (run an audit)"
                 )
             data = existing + added
-            self.session.execute(
-                update(TILES)
-                .where(TILES.c.level == tile[0], TILES.c.tile == tile[1])
-                .values(hashes=data)
-            )
+            extended.append({"at_level": tile[0], "at_tile": tile[1], "new_hashes": data})
             self._tiles[tile] = data
             _remember(self._key, tile, data)
+        if extended:
+            self.session.execute(
+                update(TILES)
+                .where(TILES.c.level == bindparam("at_level"), TILES.c.tile == bindparam("at_tile"))
+                .values(hashes=bindparam("new_hashes")),
+                extended,
+            )
         insert_rows(self.session.connection(), TILES, ("level", "tile", "hashes"), new_rows)
+
+
+def _tile_of(node: tuple[int, int, bytes]) -> tuple[int, int]:
+    return node[0], node[1] // WIDTH
 
 
 def stored_nodes(session: Session) -> Iterator[tuple[int, int, bytes]]:
