@@ -10,7 +10,20 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -103,6 +116,45 @@ def test_utc_datetime_refuses_a_naive_datetime(engine: Engine, timestamps: Table
 
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(timestamps)) == 0
+
+
+@pytest.mark.parametrize("count", [3, db.COPY_FROM + 50])
+def test_bulk_rows_are_stored_exactly_whichever_way_they_go_in(engine: Engine, count: int) -> None:
+    """insert_rows takes INSERTs for a few rows and COPY for many on PostgreSQL: same result."""
+    metadata = MetaData()
+    table = Table(
+        "test_bulk_rows",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("body", LargeBinary),
+        Column("note", Text),
+        Column("at", db.UTCDateTime()),
+        Column("data", JSON),
+    )
+    metadata.create_all(engine)
+    try:
+        at = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=PHNOM_PENH)
+        notes = ["tab\there", "line\nbreak \\N", "ក្របខណ្ឌ", None, "quote ' \" , comma"]
+        rows = [
+            (i, bytes([i % 256, 0, 92, 10]) * 3, notes[i % len(notes)], at if i % 2 else None)
+            for i in range(count)
+        ]
+        payload = {"km": "សុវត្ថិភាព", "n": 33}
+        with engine.begin() as conn:
+            encoded = db.encode_json(conn.dialect, payload)
+            db.insert_rows(
+                conn,
+                table,
+                ("id", "body", "note", "at", "data"),
+                [(*row, encoded) for row in rows],
+                encoded=("data",),
+            )
+        with engine.connect() as conn:
+            stored = conn.execute(select(table).order_by(table.c.id)).all()
+        assert [(r.id, bytes(r.body), r.note, r.at) for r in stored] == rows
+        assert all(r.data == payload for r in stored)
+    finally:
+        metadata.drop_all(engine)
 
 
 def test_utc_datetime_keeps_the_timestamps_of_orm_rows(sessions: sessionmaker[Session]) -> None:

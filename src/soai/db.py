@@ -219,6 +219,9 @@ def is_migrated(engine: Engine) -> bool:
     return current_revision(engine) == head_revision(engine)
 
 
+COPY_FROM = 100  # rows from which PostgreSQL gets COPY instead of a batch of INSERTs
+
+
 def insert_rows(
     connection: Any,
     table: Any,
@@ -251,8 +254,19 @@ def insert_rows(
                 values[i] = processor(values[i])
             converted.append(tuple(values))
         rows = converted
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        cursor = connection.connection.driver_connection.cursor()
+        with (
+            cursor,
+            cursor.copy(
+                f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "  # noqa: S608 - identifiers from the schema, values bound
         f"VALUES ({', '.join([marker] * len(columns))})"
