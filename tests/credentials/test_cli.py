@@ -195,3 +195,36 @@ def test_unknown_achievement_or_csv_column_is_a_clear_error(
         assert bad.returncode == 1 and expected in bad.stderr, bad.stderr
     status = run(instance, "credential", "status-list")  # nothing was issued: no list yet
     assert status.returncode == 1 and "No status list 1" in status.stderr
+
+
+def test_find_lists_a_holders_credentials_by_address_without_the_passphrase(
+    instance: Settings, tmp_path: Path
+) -> None:
+    rows = ["Lost.Holder@Example.org", "other@example.org", "lost.holder@example.org"]
+    (tmp_path / "emails.csv").write_text("email\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ok(run(instance, "credential", "bulk-issue", "emails.csv", "--achievement",
+           "watchdog-analyst", "--output", "out.jsonl", cwd=tmp_path))  # fmt: skip
+    issued = [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    revoked = issued[2]
+    ok(run(instance, "credential", "revoke", revoked, "--reason", "issued twice"))
+    env_run = subprocess.run(
+        [*SOAI, "credential", "find", "--email", "  LOST.holder@example.ORG "],
+        capture_output=True,
+        text=True,
+        env={
+            **CLEAN_ENV,
+            "SOAI_LOG_LEVEL": "WARNING",
+            "SOAI_HOME": str(instance.home),
+            "SOAI_DATABASE_URL": instance.resolved_database_url,
+            "SOAI_SECRET_KEY": TEST_SECRET,  # and no SOAI_KEY_PASSPHRASE
+        },
+        timeout=180,
+        check=False,
+    )
+    found = json.loads(ok(env_run))
+    assert [item["id"] for item in found] == [issued[0], issued[2]]
+    assert [item["revoked"] for item in found] == [False, True]
+    assert all(item["achievement"] == "watchdog-analyst" for item in found)
+    assert "lost.holder" not in env_run.stdout.lower()  # ids and states only, no address
+    nobody = json.loads(ok(run(instance, "credential", "find", "--email", "nobody@example.org")))
+    assert nobody == []

