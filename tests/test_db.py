@@ -169,16 +169,18 @@ def test_utc_datetime_keeps_the_timestamps_of_orm_rows(sessions: sessionmaker[Se
     assert before - timedelta(seconds=1) <= created <= datetime.now(UTC)
 
 
-def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+def test_sqlite_runs_in_wal_mode_and_flushes_every_commit(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'instance' / 'soai.db'}"
     engine = db.get_engine(url)
     try:
         with engine.begin() as conn:
             mode = conn.scalar(text("PRAGMA journal_mode"))
+            synchronous = conn.scalar(text("PRAGMA synchronous"))
             conn.execute(text("CREATE TABLE probe (x INTEGER)"))
             conn.execute(text("INSERT INTO probe VALUES (1)"))
             assert (tmp_path / "instance" / "soai.db-wal").is_file()
         assert mode == "wal"
+        assert synchronous == 2  # FULL: a committed decision or ledger entry survives a power cut
     finally:
         db.dispose_engine(url)
 

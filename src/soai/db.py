@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -83,7 +92,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit reaches the disk before it is acknowledged. With NORMAL, a power cut may
+    # undo the last commits, and a ledger whose signed checkpoint was already published would
+    # then grow again differently at the same positions: the fork a transparency log must
+    # never show. Measured on the reference machine: one fsync, about 0.5 ms a commit (a
+    # one-entry ledger append 0.74 -> 1.27 ms), nothing measurable on bulk appends.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -235,7 +249,9 @@ def insert_rows(
     For bulk paths (ledger appends, bulk issuance): the SQL is written once in the driver's
     parameter style, and only the columns whose type needs converting (timestamps on SQLite)
     go through SQLAlchemy's bind processors. Columns named in ``encoded`` hold values already
-    in the driver's form (see :func:`encode_json`) and are passed through as they are.
+    in the driver's form (see :func:`encode_json`) and are passed through as they are, and so
+    are binary columns: sqlite3 and psycopg take ``bytes`` as they are (SQLAlchemy would wrap
+    each value, a function call per row that cost a ledger append a quarter of its time).
     """
     if not rows:
         return
@@ -244,6 +260,7 @@ def insert_rows(
         (i, processor)
         for i, name in enumerate(columns)
         if name not in encoded
+        and not isinstance(table.c[name].type, LargeBinary)
         and (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
     if processors:

@@ -12,7 +12,7 @@ success: there is no boolean for a caller to forget.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -30,49 +30,73 @@ def leaf_hash(entry: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + entry).digest()
 
 
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """:func:`leaf_hash` of every entry (inlined: the ledger's append path)."""
+    sha256 = hashlib.sha256
+    return [sha256(b"\x00" + entry).digest() for entry in entries]
+
+
+def _node_hashes(lefts: Sequence[bytes], rights: Sequence[bytes]) -> list[bytes]:
+    """:func:`node_hash` of every pair (inlined: the ledger's append path)."""
+    sha256 = hashlib.sha256
+    return [
+        sha256(b"\x01" + left + right).digest() for left, right in zip(lefts, rights, strict=True)
+    ]
+
+
 def node_hash(left: bytes, right: bytes) -> bytes:
     """RFC 9162 §2.1.1: ``SHA-256(0x01 ‖ left ‖ right)``."""
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def new_nodes(
-    size: int, leaf_hashes: Sequence[bytes], get: NodeReader
-) -> list[tuple[int, int, bytes]]:
-    """Every complete-subtree node that appending ``leaf_hashes`` to a tree of ``size`` creates.
+Run = tuple[int, int, list[bytes]]
+"""New nodes of one level: ``(level, index of the first, hashes in order)``."""
 
-    Returns ``(level, index, hash)`` triples, the new leaves (level 0) first, then level by
-    level. Only nodes on the old right border are read through ``get`` (at most one per level);
-    new nodes are taken from the batch itself. About 2·k hashes for k leaves, no recursion.
+
+def new_runs(size: int, leaf_hashes: Sequence[bytes], get: NodeReader) -> list[Run]:
+    """Every complete-subtree node that appending ``leaf_hashes`` to a tree of ``size`` creates,
+    as one run of consecutive nodes per level, the new leaves (level 0) first.
+
+    Only nodes on the old right border are read through ``get`` (at most one per level); new
+    nodes are taken from the batch itself. About 2·k hashes for k leaves, no recursion, and no
+    per-node work beyond the hashing (this is the ledger's append path).
     """
     _check_size("tree size", size)
-    if any(len(value) != HASH_SIZE for value in leaf_hashes):  # name the first bad one
+    if {*map(len, leaf_hashes)} - {HASH_SIZE}:  # name the first bad one
         offset = next(i for i, value in enumerate(leaf_hashes) if len(value) != HASH_SIZE)
         _check_hash(f"leaf hash {size + offset}", leaf_hashes[offset])
     end = size + len(leaf_hashes)
     level_nodes = list(leaf_hashes)  # new nodes of `level`, the first at index `first`
     first = size
-    created = [(0, size + offset, value) for offset, value in enumerate(level_nodes)]
+    runs: list[Run] = [(0, size, level_nodes)] if level_nodes else []
     level = 0
     while True:
         low, high = size >> (level + 1), end >> (level + 1)
         if low >= high:
-            return created
+            return runs
         parents: list[bytes] = []
         taken = 0
         if 2 * low < first:  # the left child is an old node on the right border
             parents.append(node_hash(_read(get, level, 2 * low), level_nodes[0]))
             taken = 1
         pairs_end = taken + 2 * (high - low - len(parents))
-        parents.extend(
-            map(
-                node_hash,
-                level_nodes[taken:pairs_end:2],
-                level_nodes[taken + 1 : pairs_end : 2],
-            )
+        parents += _node_hashes(
+            level_nodes[taken:pairs_end:2], level_nodes[taken + 1 : pairs_end : 2]
         )
         level += 1
-        created.extend((level, low + offset, value) for offset, value in enumerate(parents))
+        runs.append((level, low, parents))
         level_nodes, first = parents, low
+
+
+def new_nodes(
+    size: int, leaf_hashes: Sequence[bytes], get: NodeReader
+) -> list[tuple[int, int, bytes]]:
+    """The nodes of :func:`new_runs` one by one, as ``(level, index, hash)`` triples."""
+    return [
+        (level, first + offset, value)
+        for level, first, values in new_runs(size, leaf_hashes, get)
+        for offset, value in enumerate(values)
+    ]
 
 
 def compute_all(leaf_hashes: Sequence[bytes]) -> dict[tuple[int, int], bytes]:

@@ -128,16 +128,15 @@ def append_bodies(
     if head is None:
         head = lock_head(session)
     start = head.size
-    leaf_hashes = [merkle.leaf_hash(body) for _kind, body in bodies]
     store = TileStore(session)
-    nodes = merkle.new_nodes(start, leaf_hashes, store.get)
+    runs = merkle.new_runs(start, merkle.leaf_hashes(body for _kind, body in bodies), store.get)
     insert_rows(
         session.connection(),
         ENTRIES,
         ("position", "kind", "body"),
         [(start + i, kind, body) for i, (kind, body) in enumerate(bodies)],
     )
-    store.append(nodes)
+    store.append(runs)
     head.size = start + len(bodies)
     head.updated_at = at
     return list(range(start, start + len(bodies)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from itertools import groupby
 from typing import cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
@@ -112,38 +111,38 @@ class TileStore:
             )
         return data[offset : offset + HASH]
 
-    def append(self, nodes: list[tuple[int, int, bytes]]) -> None:
-        """Store new complete-subtree hashes (each continues its level without a gap).
+    def append(self, runs: list[tuple[int, int, list[bytes]]]) -> None:
+        """Store new complete-subtree hashes, given as runs ``(level, first index, hashes)``
+        (as :func:`soai.ledger.merkle.new_runs` makes them; each continues its level).
 
-        Nodes come level by level in position order (as :func:`soai.ledger.merkle.new_nodes`
-        gives them), so each tile's new hashes are one run; the partial tiles at the right
-        border are extended in one statement.
+        A run is cut at tile boundaries; the partial tiles at the right border are extended
+        in one statement.
         """
-        runs: dict[tuple[int, int], tuple[int, list[bytes]]] = {}
-        for tile, group in groupby(nodes, key=_tile_of):
-            members = list(group)
-            if tile in runs:  # the same tile again further on: not level-by-level order
-                raise ValueError(f"ledger nodes for tile {tile} are not given in one run")
-            runs[tile] = (members[0][1] % WIDTH, [digest for _l, _p, digest in members])
         new_rows, extended = [], []
-        for tile, (first, hashes) in runs.items():
-            added = b"".join(hashes)
-            if first == 0:
-                new_rows.append((tile[0], tile[1], added))
-                self._tiles[tile] = added
-                _remember(self._key, tile, added)
-                continue
-            self._load([(tile[0], tile[1], first * HASH)])
-            existing = self._tiles.get(tile, b"")
-            if len(existing) != first * HASH:
-                raise RuntimeError(
-                    f"ledger tile {tile} has {len(existing) // HASH} hashes, "
-                    f"expected {first}: the ledger is damaged (run an audit)"
-                )
-            data = existing + added
-            extended.append({"at_level": tile[0], "at_tile": tile[1], "new_hashes": data})
-            self._tiles[tile] = data
-            _remember(self._key, tile, data)
+        for level, first, hashes in runs:
+            start = 0
+            while start < len(hashes):
+                position = first + start
+                tile, offset = (level, position // WIDTH), position % WIDTH
+                stop = start + WIDTH - offset
+                added = b"".join(hashes[start:stop])
+                start = stop
+                if offset == 0:
+                    new_rows.append((level, tile[1], added))
+                    self._tiles[tile] = added
+                    _remember(self._key, tile, added)
+                    continue
+                self._load([(level, tile[1], offset * HASH)])
+                existing = self._tiles.get(tile, b"")
+                if len(existing) != offset * HASH:
+                    raise RuntimeError(
+                        f"ledger tile {tile} has {len(existing) // HASH} hashes, "
+                        f"expected {offset}: the ledger is damaged (run an audit)"
+                    )
+                data = existing + added
+                extended.append({"at_level": level, "at_tile": tile[1], "new_hashes": data})
+                self._tiles[tile] = data
+                _remember(self._key, tile, data)
         if extended:
             self.session.execute(
                 update(TILES)
@@ -152,10 +151,6 @@ class TileStore:
                 extended,
             )
         insert_rows(self.session.connection(), TILES, ("level", "tile", "hashes"), new_rows)
-
-
-def _tile_of(node: tuple[int, int, bytes]) -> tuple[int, int]:
-    return node[0], node[1] // WIDTH
 
 
 def stored_nodes(session: Session) -> Iterator[tuple[int, int, bytes]]:
