@@ -13,7 +13,8 @@ from soai.credentials.models import IssuedCredential
 from soai.credentials.service import Issuer, issuer_for
 from soai.crypto import service as crypto
 from soai.db import transaction
-from soai.ledger.models import LedgerEntry
+from soai.ledger import bundles
+from soai.ledger import service as ledger
 from soai.settings import Settings
 
 ACHIEVEMENT = "ceasai-fundamentals"
@@ -82,14 +83,11 @@ def counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
     with transaction(sessions) as session:
         return (
             session.scalar(select(func.count()).select_from(IssuedCredential)) or 0,
-            session.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+            bundles.count(session),
         )
 
 
 def ledger_events(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
     """(kind, canonical JSON body) of every ledger entry, in order."""
     with transaction(sessions) as session:
-        rows = session.execute(
-            select(LedgerEntry.kind, LedgerEntry.body).order_by(LedgerEntry.position)
-        )
-        return [(kind, bytes(body).decode("utf-8")) for kind, body in rows]
+        return [(e.kind, e.body.decode("utf-8")) for e in ledger.entries(session)]

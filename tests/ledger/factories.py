@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
-from soai.ledger import keys, service, tiles
+from soai.ledger import bundles, keys, service, tiles
 from soai.ledger.models import LedgerCheckpoint, LedgerEntry
 from soai.settings import Settings
 
@@ -50,7 +50,7 @@ def counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
     with transaction(sessions) as session:
         return (
             service.size(session),
-            session.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
+            bundles.count(session),
             session.scalar(select(func.count()).select_from(LedgerCheckpoint)) or 0,
         )
 
@@ -65,7 +65,7 @@ def empty_ledger(sessions: sessionmaker[Session]) -> None:
     """Drop every entry, node and checkpoint and reset the head to 0 (a fresh ledger)."""
     tiles.forget_cache()
     for statement in (
-        "DELETE FROM ledger_entries",
+        "DELETE FROM ledger_bundles",
         "DELETE FROM ledger_tiles",
         "DELETE FROM ledger_checkpoints",
     ):
@@ -93,3 +93,44 @@ def set_node(sessions: sessionmaker[Session], level: int, position: int, digest:
             {"h": data[:offset] + digest + data[offset + tiles.HASH :], "l": level, "t": tile},
         )
     tiles.forget_cache()
+
+
+def stored_entries(sessions: sessionmaker[Session]) -> list[LedgerEntry]:
+    """Every stored entry, in order, read from the bundles (whatever the head says)."""
+    with transaction(sessions) as session:
+        return bundles.read(session, 0, 2**62)
+
+
+def _rewrite_bundle(sessions: sessionmaker[Session], position: int, change: Any) -> None:
+    index, offset = divmod(position, bundles.WIDTH)
+    with transaction(sessions) as session:
+        data = bytes(
+            session.execute(
+                text("SELECT data FROM ledger_bundles WHERE bundle = :b"), {"b": index}
+            ).scalar_one()
+        )
+        entries = bundles.unpack(data)
+        assert offset < len(entries), f"no entry {position}"
+        change(entries, offset)
+        session.execute(
+            text("UPDATE ledger_bundles SET data = :d WHERE bundle = :b"),
+            {"d": bundles.pack(entries), "b": index},
+        )
+
+
+def replace_entry(sessions: sessionmaker[Session], position: int, body: bytes) -> None:
+    """Overwrite one stored entry in its bundle (tampering, for audit tests)."""
+
+    def change(entries: list[bytes], offset: int) -> None:
+        entries[offset] = body
+
+    _rewrite_bundle(sessions, position, change)
+
+
+def delete_entry(sessions: sessionmaker[Session], position: int) -> None:
+    """Cut one entry out of its bundle, as an insider editing the bytes would (tampering)."""
+
+    def change(entries: list[bytes], offset: int) -> None:
+        del entries[offset]
+
+    _rewrite_bundle(sessions, position, change)

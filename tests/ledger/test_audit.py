@@ -14,12 +14,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto import service as crypto
 from soai.db import transaction
-from soai.ledger import audit, keys, merkle, note
-from soai.ledger.models import LedgerCheckpoint, LedgerEntry
+from soai.ledger import audit, keys, merkle, note, service
+from soai.ledger.models import LedgerCheckpoint
 from soai.ledger.schemas import AuditReport
 from soai.ledger.verify import verify
 from soai.settings import Settings
-from tests.ledger.factories import append, execute, proof_at_latest, set_node, sign
+from tests.ledger.factories import (
+    append,
+    delete_entry,
+    execute,
+    proof_at_latest,
+    replace_entry,
+    set_node,
+    sign,
+    stored_entries,
+)
 
 
 @pytest.fixture
@@ -44,9 +53,7 @@ def _where(report: AuditReport) -> list[str]:
 
 def _body(sessions: sessionmaker[Session], position: int) -> bytes:
     with transaction(sessions) as session:
-        found = session.get(LedgerEntry, position)
-        assert found is not None
-        return found.body
+        return service.entry(session, position=position).body
 
 
 def _altered(body: bytes) -> bytes:
@@ -69,7 +76,7 @@ def test_an_altered_entry_is_named(
 ) -> None:
     altered = _altered(_body(sessions, 4))
     assert json.loads(altered)["data"] == {"n": 14}
-    execute(sessions, "UPDATE ledger_entries SET body = :b WHERE position = 4", b=altered)
+    replace_entry(sessions, 4, altered)
     report = _audit(instance, sessions)
     entries = [p for p in report.problems if p.what == "entry"]
     assert [(p.where, p.detail) for p in entries] == [
@@ -87,19 +94,45 @@ def test_an_altered_node_is_named(
     assert report.problems[0].detail == "differs from the hash of its children: altered"
 
 
-def test_a_deleted_entry_is_reported_missing(
+def test_an_entry_cut_out_of_its_bundle_is_reported(
     instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
 ) -> None:
-    execute(sessions, "DELETE FROM ledger_entries WHERE position = 6")
+    delete_entry(sessions, 6)  # the entries after it move up one place
     report = _audit(instance, sessions)
-    assert [(p.where, p.detail) for p in report.problems] == [("entry 6", "missing (deleted?)")]
-    assert report.entries_checked == 13
+    details = {p.where: p.detail for p in report.problems}
+    for position in range(6, 12):
+        assert details[f"entry {position}"] == (
+            "its content no longer matches the leaf hash recorded for it: altered"
+        )
+    assert details["ledger head"] == "the head says 13 entries but 12 are stored"
+    assert not report.ok
+
+
+def test_a_lost_bundle_reports_each_of_its_entries_missing(
+    instance: Settings, sessions: sessionmaker[Session]
+) -> None:
+    append(sessions, 300)  # bundle 0 full, bundle 1 with 44 entries
+    sign(instance, sessions)
+    execute(sessions, "DELETE FROM ledger_bundles WHERE bundle = 0")
+    execute(sessions, "UPDATE ledger_bundles SET bundle = 2 WHERE bundle = 1")
+    report = _audit(instance, sessions)
+    missing = [p.where for p in report.problems if p.detail == "missing (deleted?)"]
+    assert missing == [f"entry {n}" for n in range(512)] and report.entries_checked == 556
+
+
+def test_a_bundle_that_no_longer_splits_into_entries_is_named(
+    instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
+) -> None:
+    execute(sessions, "UPDATE ledger_bundles SET data = :d WHERE bundle = 0", d=b"\x00\x00\x01")
+    report = _audit(instance, sessions)
+    assert [(p.what, p.where) for p in report.problems] == [("entry", "entries 0-12")]
+    assert report.problems[0].detail.startswith("their bundle no longer splits into entries")
 
 
 def test_deleting_the_last_entry_is_reported(
     instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
 ) -> None:
-    execute(sessions, "DELETE FROM ledger_entries WHERE position = 12")
+    delete_entry(sessions, 12)
     report = _audit(instance, sessions)
     details = {p.where: p.detail for p in report.problems}
     assert details["ledger head"] == "the head says 13 entries but 12 are stored"
@@ -137,14 +170,9 @@ def test_rewritten_history_is_caught_by_the_signed_checkpoints(
     instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
 ) -> None:
     # An insider changes entry 4 and recomputes every node, so entries and nodes agree again.
-    execute(
-        sessions,
-        "UPDATE ledger_entries SET body = :b WHERE position = 4",
-        b=_altered(_body(sessions, 4)),
-    )
-    with transaction(sessions) as session:
-        bodies = session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.position))
-        nodes = merkle.compute_all([merkle.leaf_hash(b) for b in bodies])
+    replace_entry(sessions, 4, _altered(_body(sessions, 4)))
+    bodies = [entry.body for entry in stored_entries(sessions)]
+    nodes = merkle.compute_all([merkle.leaf_hash(b) for b in bodies])
     for (level, position), digest in nodes.items():
         set_node(sessions, level, position, digest)
     report = _audit(instance, sessions)

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto import service as crypto
 from soai.db import transaction
-from soai.ledger import keys, note
-from soai.ledger.models import LedgerEntry
+from soai.ledger import keys, note, service
 from soai.ledger.verify import verify
 from soai.settings import Settings
-from tests.ledger.factories import append, counts, execute, proof_at_latest
+from tests.ledger.factories import append, counts, proof_at_latest, replace_entry
 
 SOAI = [sys.executable, "-m", "soai.cli"]
 VKEY = re.compile(r"^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$")
@@ -127,12 +126,8 @@ def test_operator_appends_signs_proves_and_audits(
 
     assert "The ledger is intact." in _ok(run(instance, "ledger", "audit"))
     with transaction(sessions) as session:
-        body = session.get(LedgerEntry, 7).body  # type: ignore[union-attr]
-    execute(
-        sessions,
-        "UPDATE ledger_entries SET body = :now WHERE position = 7",
-        now=body.replace(b'"n":7', b'"n":70'),
-    )
+        body = service.entry(session, position=7).body
+    replace_entry(sessions, 7, body.replace(b'"n":7', b'"n":70'))
     assert "ALTERED entry 7:" in _failed(run(instance, "ledger", "audit"))
 
 

@@ -7,7 +7,6 @@ checkpoint every tenth event: the same race a web worker pool and a CLI operator
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,15 +15,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.db import transaction
 from soai.ledger import audit, keys
-from soai.ledger.models import LedgerEntry
 from soai.ledger.verify import verify
 from soai.settings import Settings
-from tests.ledger.factories import counts, execute, proof_at_latest, sign
+from tests.ledger.factories import counts, execute, proof_at_latest, sign, stored_entries
 
 PROCESSES = 4
 APPENDS = 50
@@ -101,15 +98,11 @@ def _race(settings: Settings, folder: Path) -> list[tuple[float, float]]:
 
 def _entries(sessions: sessionmaker[Session]) -> list[tuple[int, int, int]]:
     """(position, worker, n) of every stored entry, in position order."""
-    with transaction(sessions) as session:
-        rows = session.execute(
-            select(LedgerEntry.position, LedgerEntry.body).order_by(LedgerEntry.position)
-        )
-        return [
-            (position, data["worker"], data["n"])
-            for position, body in rows
-            for data in [json.loads(body)["data"]]
-        ]
+    return [
+        (entry.position, data["worker"], data["n"])
+        for entry in stored_entries(sessions)
+        for data in [entry.event["data"]]
+    ]
 
 
 @pytest.mark.parametrize("head_row", ["migrated", "missing"])

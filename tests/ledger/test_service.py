@@ -11,7 +11,6 @@ import random
 import re
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto.jcs import canonicalize
@@ -22,14 +21,21 @@ from soai.ledger import keys, merkle, note, service, tiles
 from soai.ledger.models import LedgerEntry
 from soai.ledger.verify import LedgerVerificationError, verify
 from soai.settings import Settings
-from tests.ledger.factories import KIND, append, counts, empty_ledger, proof_at_latest, sign
+from tests.ledger.factories import (
+    KIND,
+    append,
+    counts,
+    empty_ledger,
+    proof_at_latest,
+    sign,
+    stored_entries,
+)
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def _stored(sessions: sessionmaker[Session]) -> list[LedgerEntry]:
-    with transaction(sessions) as session:
-        return list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.position)))
+    return stored_entries(sessions)
 
 
 def _uneven(size: int, seed: int) -> list[int]:

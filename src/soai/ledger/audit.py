@@ -3,27 +3,18 @@
 Checks, in order: every entry still hashes to its stored leaf; every stored node equals the
 node recomputed from the leaves (and none is missing or extra); every checkpoint's root is the
 root recomputed at its size, and its signature verifies with one of the log's keys. Run by
-``soai ledger audit``; it reads the database in batches and holds only the leaf hashes.
+``soai ledger audit``; it reads the entries bundle by bundle and holds only the leaf hashes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soai.ledger import merkle, note
-from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead
+from soai.ledger import bundles, merkle, note
+from soai.ledger.models import LedgerCheckpoint, LedgerHead
 from soai.ledger.schemas import AuditProblem, AuditReport
 from soai.ledger.tiles import stored_nodes
-
-BATCH = 20_000
-
-
-def _rows(session: Session, statement: Any) -> Iterator[Any]:
-    yield from session.execute(statement.execution_options(yield_per=BATCH))
 
 
 def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
@@ -31,31 +22,45 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
     head = session.get(LedgerHead, 1)
     size = head.size if head else 0
 
-    # 1. Entries: contiguous positions, each hashing to the stored leaf.
+    # 1. Entries: bundle after bundle, each entry hashing to the stored leaf.
     nodes = list(stored_nodes(session))
     stored_leaves = {position: digest for level, position, digest in nodes if level == 0}
     leaves: list[bytes] = []
-    expected = 0
-    for position, body in _rows(
-        session, select(LedgerEntry.position, LedgerEntry.body).order_by(LedgerEntry.position)
-    ):
-        while expected < position:
+
+    def missing_until(position: int) -> None:
+        while len(leaves) < position:
+            gap = len(leaves)
             problems.append(
-                AuditProblem(what="entry", where=f"entry {expected}", detail="missing (deleted?)")
+                AuditProblem(what="entry", where=f"entry {gap}", detail="missing (deleted?)")
             )
-            leaves.append(stored_leaves.get(expected, merkle.EMPTY_ROOT))
-            expected += 1
-        digest = merkle.leaf_hash(bytes(body))
-        if stored_leaves.get(position) != digest:
+            leaves.append(stored_leaves.get(gap, merkle.EMPTY_ROOT))
+
+    for index, content in bundles.stored(session):
+        first = index * bundles.WIDTH
+        missing_until(first)  # a bundle before this one was short or is gone
+        if isinstance(content, bundles.BundleError):
+            last = min(first + bundles.WIDTH, max(size, first + 1)) - 1
             problems.append(
                 AuditProblem(
                     what="entry",
-                    where=f"entry {position}",
-                    detail="its content no longer matches the leaf hash recorded for it: altered",
+                    where=f"entries {first}-{last}",
+                    detail=f"their bundle no longer splits into entries ({content}): altered",
                 )
             )
-        leaves.append(digest)
-        expected = position + 1
+            leaves.extend(stored_leaves.get(p, merkle.EMPTY_ROOT) for p in range(first, last + 1))
+            continue
+        for offset, entry_body in enumerate(content):
+            digest = merkle.leaf_hash(entry_body)
+            if stored_leaves.get(first + offset) != digest:
+                problems.append(
+                    AuditProblem(
+                        what="entry",
+                        where=f"entry {first + offset}",
+                        detail="its content no longer matches the leaf hash recorded for it: altered",
+                    )
+                )
+            leaves.append(digest)
+    expected = len(leaves)
     if expected != size:
         problems.append(
             AuditProblem(

@@ -1,14 +1,15 @@
-"""Tables of the transparency ledger: entries, Merkle nodes, the head, signed checkpoints.
+"""Tables of the transparency ledger: entry bundles, Merkle nodes, the head, checkpoints.
 
-Every complete subtree's hash is stored once, in tiles of 256 hashes per level
-(``ledger_tiles``; level 0 holds the leaf hashes), so a proof reads O(log n) hashes and never
-recomputes the tree. ``ledger_head`` is the
-single row appenders lock, which keeps concurrent appends from forking the log.
+Entries are stored 256 to a row (``ledger_bundles``). Every complete subtree's hash is stored
+once, in tiles of 256 hashes per level (``ledger_tiles``; level 0 holds the leaf hashes), so a
+proof reads O(log n) hashes and never recomputes the tree. ``ledger_head`` is the single row
+appenders lock, which keeps concurrent appends from forking the log.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,26 +19,35 @@ from sqlalchemy.orm import Mapped, mapped_column
 from soai.db import Base, UTCDateTime, utcnow
 
 
-class LedgerEntry(Base):
-    """One entry: its type (for listing) and its exact canonical bytes (what is hashed).
+class LedgerBundle(Base):
+    """Up to 256 consecutive entries, each its length (4 bytes) then its canonical bytes
+    (see soai.ledger.bundles); the last bundle grows until it is full."""
 
-    The event's time is inside the body; nothing else is stored per entry, which keeps bulk
-    appends as cheap as a plain leaf table.
-    """
+    __tablename__ = "ledger_bundles"
 
-    __tablename__ = "ledger_entries"
-
-    # INTEGER PRIMARY KEY on SQLite: the position is the rowid, no separate index.
-    position: Mapped[int] = mapped_column(
+    # INTEGER PRIMARY KEY on SQLite: the bundle number is the rowid, no separate index.
+    bundle: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
-    kind: Mapped[str] = mapped_column(String(64))
-    body: Mapped[bytes] = mapped_column(LargeBinary, doc="the event as canonical JSON (RFC 8785)")
+    data: Mapped[bytes] = mapped_column(LargeBinary, doc="the entries as canonical JSON (RFC 8785)")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry: its position and its exact canonical bytes (what is hashed)."""
+
+    position: int
+    body: bytes
 
     @property
     def event(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.body)
         return value
+
+    @property
+    def kind(self) -> str:
+        """The event's type, as the entry itself gives it."""
+        return str(self.event.get("type", ""))
 
 
 class LedgerTile(Base):

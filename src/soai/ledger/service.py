@@ -12,23 +12,23 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from soai.crypto.jcs import CanonicalizationError, canonicalize
 from soai.crypto.keyring import Signer
-from soai.db import insert_rows, utcnow
+from soai.db import utcnow
 from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
+from soai.ledger import bundles as entry_bundles
 from soai.ledger import merkle, note
 from soai.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead
 from soai.ledger.schemas import ConsistencyProof, InclusionProof
 from soai.ledger.tiles import TileStore
 
-ENTRIES = cast(Table, LedgerEntry.__table__)
 KIND = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 HEAD_ID = 1
 
@@ -128,14 +128,10 @@ def append_bodies(
     if head is None:
         head = lock_head(session)
     start = head.size
+    raw = [body for _kind, body in bodies]
     store = TileStore(session)
-    runs = merkle.new_runs(start, merkle.leaf_hashes(body for _kind, body in bodies), store.get)
-    insert_rows(
-        session.connection(),
-        ENTRIES,
-        ("position", "kind", "body"),
-        [(start + i, kind, body) for i, (kind, body) in enumerate(bodies)],
-    )
+    runs = merkle.new_runs(start, merkle.leaf_hashes(raw), store.get)
+    entry_bundles.append(session, start, raw)
     store.append(runs)
     head.size = start + len(bodies)
     head.updated_at = at
@@ -153,7 +149,7 @@ def size(session: Session) -> int:
 
 
 def entry(session: Session, *, position: int) -> LedgerEntry:
-    found = session.get(LedgerEntry, position)
+    found = entry_bundles.get(session, position) if position >= 0 else None
     if found is None:
         raise NotFound(
             N_("The ledger has no entry {position} (it holds {size})."),
@@ -252,9 +248,14 @@ def consistency_proof(session: Session, *, old: int, new: int) -> ConsistencyPro
 
 
 def recent_entries(session: Session, *, limit: int) -> list[LedgerEntry]:
-    return list(
-        session.scalars(select(LedgerEntry).order_by(LedgerEntry.position.desc()).limit(limit))
-    )
+    """The last ``limit`` entries, newest first."""
+    end = size(session)
+    return entry_bundles.read(session, max(0, end - limit), end)[::-1]
+
+
+def entries(session: Session, *, start: int = 0, stop: int | None = None) -> list[LedgerEntry]:
+    """Entries ``start`` to ``stop - 1`` (to the end by default), in order."""
+    return entry_bundles.read(session, start, size(session) if stop is None else stop)
 
 
 def proof_at_latest(
