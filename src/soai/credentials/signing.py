@@ -9,11 +9,11 @@ templates compiled once per batch (:class:`~soai.crypto.jcs.CanonicalTemplate`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+from soai.crypto import ed25519
 from soai.crypto.jcs import CanonicalTemplate
 from soai.crypto.multibase import encode_base58btc
 
@@ -48,38 +48,36 @@ class Signed(NamedTuple):
         return len(self.credential_ids)
 
 
-_keys: dict[bytes, Ed25519PrivateKey] = {}
+_signers: dict[bytes, Callable[[bytes], bytes]] = {}
 
 
-def uuid7(milliseconds: int, raw: bytes) -> str:
-    """A version-7 UUID URN (RFC 9562 §5.7): 48 bits of Unix time in ms, then 74 random bits.
-
-    Time-ordered ids are appended at the end of the credentials' primary-key index instead of
-    landing on a random page of it, which keeps bulk issuance fast however large the table
-    grows (docs/performance.md). ``raw`` gives at least 10 random bytes.
-    """
-    h = (milliseconds & 0xFFFFFFFFFFFF).to_bytes(6, "big").hex()
-    r = raw[:10].hex()
-    variant = "89ab"[int(r[3], 16) >> 2]  # the two variant bits 10, then 2 random bits
-    return f"urn:uuid:{h[:8]}-{h[8:]}-7{r[:3]}-{variant}{r[4:7]}-{r[8:20]}"
+# Credential ids are version-7 UUIDs (RFC 9562 §5.7): 48 bits of Unix time in milliseconds,
+# then 74 random bits. Time-ordered ids are appended at the end of the credentials'
+# primary-key index instead of landing on a random page of it, which keeps bulk issuance fast
+# however large the table grows (docs/performance.md). The variant is the bits 10 and two
+# random bits, made from one random hex digit (RFC 9562 §4.1):
+_VARIANT = {digit: "89ab"[int(digit, 16) >> 2] for digit in "0123456789abcdef"}
 
 
 def sign_batch(plan: Plan, items: list[Item], randomness: bytes) -> Signed:
     """Sign one credential per item; ``randomness`` gives 32 random bytes per item."""
-    key = _keys.get(plan.private_key)
-    if key is None:
-        key = _keys[plan.private_key] = Ed25519PrivateKey.from_private_bytes(plan.private_key)
-    sign, sha256, config_hash, now = key.sign, hashlib.sha256, plan.config_hash, plan.issued_ms
+    sign = _signers.get(plan.private_key)
+    if sign is None:  # libsodium: the same signatures as cryptography's, sooner
+        sign = _signers[plan.private_key] = ed25519.signer(plan.private_key)
+    sha256, config_hash = hashlib.sha256, plan.config_hash
     render_document, render_secured = plan.document.render, plan.secured.render
+    want_documents, urls = plan.want_documents, plan.urls
     out = Signed([], [], [], [], [], [])
     ids, identities, salts = out.credential_ids, out.identities, out.salts
     proof_values, hashes = out.proof_values, out.document_hashes
+    stamp = (plan.issued_ms & 0xFFFFFFFFFFFF).to_bytes(6, "big").hex()
+    head = f"urn:uuid:{stamp[:8]}-{stamp[8:]}-7"  # the batch's millisecond, version 7
     for number, (email, list_id, index) in enumerate(items):
-        chunk = randomness[32 * number : 32 * number + 32]
-        credential_id = uuid7(now, chunk)
-        salt = chunk[16:].hex()
+        r = randomness[32 * number : 32 * number + 32].hex()  # 16 bytes for the id, 16 salt
+        credential_id = f"{head}{r[:3]}-{_VARIANT[r[3]]}{r[4:7]}-{r[8:20]}"
+        salt = r[32:]
         identity = "sha256$" + sha256((email + salt).encode("utf-8")).hexdigest()
-        revocation_url, suspension_url = plan.urls[list_id]
+        revocation_url, suspension_url = urls[list_id]
         position = str(index)
         values: list[str | int] = [
             credential_id,
@@ -99,7 +97,7 @@ def sign_batch(plan: Plan, items: list[Item], randomness: bytes) -> Signed:
         salts.append(salt)
         proof_values.append(proof_value)
         hashes.append(document_hash.hex())
-        if plan.want_documents:
+        if want_documents:
             values.append(proof_value)
             out.secured.append(render_secured(values))
     return out
