@@ -335,13 +335,6 @@ def encode_json(dialect: Any, value: Any) -> Any:
     return text
 
 
-def encode_value(dialect: Any, column: Any, value: Any) -> Any:
-    """``value`` in the driver's form for ``column``, converted once for every row of a bulk
-    insert that shares it (a batch's timestamp); pass the column in ``encoded``."""
-    processor = column.type._cached_bind_processor(dialect)
-    return processor(value) if processor is not None else value
-
-
 def next_ids(connection: Any, table: Any, count: int) -> list[int]:
     """Reserve ``count`` primary keys of ``table`` for a bulk insert with explicit ids.
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from soai.credentials import document as doc
 from soai.credentials import proof as suite
 from soai.credentials import signing
 from soai.credentials.service import (
+    BATCHES,
     CREDENTIALS,
     ROW_COLUMNS,
     Issuer,
@@ -31,7 +33,7 @@ from soai.credentials.service import (
     validate_emails,
 )
 from soai.crypto.jcs import CanonicalTemplate, canonicalize
-from soai.db import encode_value, insert_rows, utcnow
+from soai.db import insert_rows, utcnow
 from soai.errors import InvalidInput
 from soai.i18n.markers import N_
 from soai.ledger import service as ledger
@@ -188,43 +190,28 @@ def persist(
         at=now,
         head=head,
     )
-    template_id, key, start, end = (
-        prepared.template_id,
-        prepared.achievement_key,
-        prepared.valid_from,
-        prepared.valid_until,
-    )
-    created, method = prepared.created, prepared.method
     connection = session.connection()
-    stamp = encode_value(connection.dialect, CREDENTIALS.c.issued_at, now)
+    batch_id = connection.execute(
+        insert(BATCHES)
+        .values(
+            template_id=prepared.template_id,
+            achievement_key=prepared.achievement_key,
+            valid_from=prepared.valid_from,
+            valid_until=prepared.valid_until,
+            proof_created=prepared.created,
+            verification_method=prepared.method,
+            issued_at=now,
+            issued_by=issued_by,
+        )
+        .returning(BATCHES.c.id)
+    ).scalar_one()
     insert_rows(
         connection,
         CREDENTIALS,
         ROW_COLUMNS,
         [
-            (
-                credential_id,
-                template_id,
-                key,
-                identity,
-                salt,
-                lookup,
-                list_id,
-                index,
-                start,
-                end,
-                created,
-                method,
-                proof_value,
-                issued_by,
-                stamp,
-                position,
-            )
-            for credential_id, identity, salt, proof_value, lookup, (
-                _e,
-                list_id,
-                index,
-            ), position in zip(
+            (credential_id, batch_id, identity, salt, lookup, list_id, index, proof, position)
+            for credential_id, identity, salt, proof, lookup, (_e, list_id, index), position in zip(
                 signed.credential_ids,
                 signed.identities,
                 signed.salts,
@@ -235,6 +222,5 @@ def persist(
                 strict=True,
             )
         ],
-        encoded=("issued_at",),
     )
     return positions

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from soai.credentials import document as doc
 from soai.credentials import proof as suite
 from soai.credentials import signing
-from soai.credentials.models import CredentialTemplate, IssuedCredential, StatusList
+from soai.credentials.models import (
+    CredentialBatch,
+    CredentialTemplate,
+    IssuedCredential,
+    StatusList,
+)
 from soai.credentials.status import MIN_SIZE
 from soai.crypto.did import method_id
 from soai.crypto.jcs import canonicalize
@@ -30,22 +35,16 @@ from soai.errors import InvalidInput, NotFound
 from soai.i18n.markers import N_
 
 CREDENTIALS = cast(Table, IssuedCredential.__table__)
+BATCHES = cast(Table, CredentialBatch.__table__)
 ROW_COLUMNS = (
     "id",
-    "template_id",
-    "achievement_key",
+    "batch_id",
     "identity_hash",
     "salt",
     "subject_lookup",
     "status_list_id",
     "status_index",
-    "valid_from",
-    "valid_until",
-    "proof_created",
-    "verification_method",
     "proof_value",
-    "issued_by",
-    "issued_at",
     "ledger_position",
 )
 
@@ -242,7 +241,7 @@ def find_by_email(session: Session, *, secret: bytes, email: str) -> list[Issued
         session.scalars(
             select(IssuedCredential)
             .where(IssuedCredential.subject_lookup == subject_lookup(secret, email))
-            .order_by(IssuedCredential.issued_at, IssuedCredential.ledger_position)
+            .order_by(IssuedCredential.ledger_position)  # the order of issuance
         )
     )
 
