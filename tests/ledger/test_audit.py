@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from soai.crypto import service as crypto
 from soai.db import transaction
-from soai.ledger import audit, keys, merkle, note, service
+from soai.ledger import audit, bundles, keys, merkle, note, service
 from soai.ledger.models import LedgerCheckpoint
 from soai.ledger.schemas import AuditReport
 from soai.ledger.verify import verify
@@ -114,10 +114,23 @@ def test_a_lost_bundle_reports_each_of_its_entries_missing(
     append(sessions, 300)  # bundle 0 full, bundle 1 with 44 entries
     sign(instance, sessions)
     execute(sessions, "DELETE FROM ledger_bundles WHERE bundle = 0")
-    execute(sessions, "UPDATE ledger_bundles SET bundle = 2 WHERE bundle = 1")
     report = _audit(instance, sessions)
-    missing = [p.where for p in report.problems if p.detail == "missing (deleted?)"]
-    assert missing == [f"entry {n}" for n in range(512)] and report.entries_checked == 556
+    assert [(p.where, p.detail) for p in report.problems] == [
+        (f"entry {n}", "missing (deleted?)") for n in range(256)
+    ]
+    assert report.entries_checked == 300
+
+
+def test_entries_added_behind_the_logs_back_are_named_and_cost_nothing(
+    instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
+) -> None:
+    forged = bundles.pack([b'{"type":"x"}'] * 300)
+    execute(sessions, "INSERT INTO ledger_bundles (bundle, data) VALUES (9999999, :d)", d=forged)
+    report = _audit(instance, sessions)
+    assert [(p.where, p.detail) for p in report.problems] == [
+        ("bundle 9999999", "lies beyond the head's 13 entries: inserted")
+    ]
+    assert report.entries_checked == 13
 
 
 def test_a_bundle_that_no_longer_splits_into_entries_is_named(
@@ -212,3 +225,16 @@ def test_checkpoints_signed_before_a_key_rotation_still_verify(
         verify(proof_at_latest(instance, sessions, position).model_dump(mode="json"), vkeys)
     report = _audit(instance, sessions)
     assert report.ok and report.checkpoints_checked == 2
+
+
+def test_entries_stuffed_into_a_bundle_are_named_and_the_rest_still_checks(
+    instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
+) -> None:
+    bodies = [entry.body for entry in stored_entries(sessions)]
+    stuffed = bundles.pack(bodies + [b'{"type":"x"}'] * 250)  # 263 entries in bundle 0
+    execute(sessions, "UPDATE ledger_bundles SET data = :d WHERE bundle = 0", d=stuffed)
+    report = _audit(instance, sessions)
+    assert [(p.where, p.detail) for p in report.problems] == [
+        ("bundle 0", "holds 263 entries where the head counts 13: inserted")
+    ]
+    assert report.entries_checked == 13

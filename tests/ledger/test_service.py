@@ -263,3 +263,25 @@ def test_reading_the_latest_checkpoint_needs_no_key_when_nothing_is_new(
     with transaction(sessions, write=True) as session:
         again = service.checkpoint(session, signer=no_key, origin=keys.origin(instance))
         assert again.id == first.id and again.size == 3
+
+
+def test_a_rolled_back_append_leaves_nothing_behind_for_the_next_one(
+    instance: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """Tiles reach the process's cache only on commit: a failed use case does not poison it."""
+
+    class Failed(Exception):
+        pass
+
+    append(sessions, 10)
+    with pytest.raises(Failed), transaction(sessions, write=True) as session:
+        service.append_many(session, [(KIND, {"n": "rolled back"})])
+        raise Failed
+    append(sessions, 3)  # "ledger tile (0, 0) has 11 hashes, expected 10" before the fix
+    record = sign(instance, sessions)
+    assert record.size == 13
+    with transaction(sessions) as session:
+        leaves = [merkle.leaf_hash(e.body) for e in service.entries(session)]
+        assert merkle.root(13, service.node_reader(session)) == record.root
+    assert merkle.root(13, lambda lv, p: merkle.compute_all(leaves)[(lv, p)]) == record.root
+    assert all(e.event["data"]["n"] != "rolled back" for e in stored_entries(sessions))

@@ -35,7 +35,9 @@ def _change_status(
     if not reason.strip():
         raise InvalidInput(N_("Give the reason (it is recorded in the ledger)."), field="reason")
     record = session.scalar(
-        select(IssuedCredential).where(IssuedCredential.id == credential_id).with_for_update()
+        select(IssuedCredential)
+        .where(IssuedCredential.id == credential_id)
+        .with_for_update(of=IssuedCredential)  # not the batch row, shared with thousands
     )
     if record is None:
         raise NotFound(

@@ -241,7 +241,7 @@ def find_by_email(session: Session, *, secret: bytes, email: str) -> list[Issued
         session.scalars(
             select(IssuedCredential)
             .where(IssuedCredential.subject_lookup == subject_lookup(secret, email))
-            .order_by(IssuedCredential.ledger_position)  # the order of issuance
+            .order_by(IssuedCredential.ledger_position, IssuedCredential.id)  # issuance order
         )
     )
 

@@ -37,6 +37,15 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
 
     for index, content in bundles.stored(session):
         first = index * bundles.WIDTH
+        if first >= size:  # the head never counted it: added behind the log's back
+            problems.append(
+                AuditProblem(
+                    what="entry",
+                    where=f"bundle {index}",
+                    detail=f"lies beyond the head's {size} entries: inserted",
+                )
+            )
+            continue
         missing_until(first)  # a bundle before this one was short or is gone
         if isinstance(content, bundles.BundleError):
             last = min(first + bundles.WIDTH, max(size, first + 1)) - 1
@@ -49,6 +58,16 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
             )
             leaves.extend(stored_leaves.get(p, merkle.EMPTY_ROOT) for p in range(first, last + 1))
             continue
+        allowed = min(bundles.WIDTH, size - first)
+        if len(content) > allowed:
+            problems.append(
+                AuditProblem(
+                    what="entry",
+                    where=f"bundle {index}",
+                    detail=f"holds {len(content)} entries where the head counts {allowed}: inserted",
+                )
+            )
+            content = content[:allowed]
         for offset, entry_body in enumerate(content):
             digest = merkle.leaf_hash(entry_body)
             if stored_leaves.get(first + offset) != digest:

@@ -76,7 +76,12 @@ def lock_head(session: Session) -> LedgerHead:
     A use case that stamps times into its entries locks first, so that positions and times
     grow together.
     """
-    locked = select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update()
+    locked = (
+        select(LedgerHead)
+        .where(LedgerHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the size as locked, not as loaded before
+    )
     head = session.scalar(locked)
     if head is None:  # the migration creates it; a restored empty schema may not have it
         try:
@@ -149,7 +154,7 @@ def size(session: Session) -> int:
 
 
 def entry(session: Session, *, position: int) -> LedgerEntry:
-    found = entry_bundles.get(session, position) if position >= 0 else None
+    found = entry_bundles.get(session, position) if 0 <= position < size(session) else None
     if found is None:
         raise NotFound(
             N_("The ledger has no entry {position} (it holds {size})."),

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from soai.db import insert_rows
@@ -60,6 +60,22 @@ def _remember(key: str, tile: tuple[int, int], data: bytes) -> None:
             tiles.popitem(last=False)
 
 
+# Tiles written by a transaction reach the process-wide cache only when it commits: a rolled
+# back append must not leave hashes in the cache that the database never kept (the next
+# append would find the ledger "damaged", and a checkpoint could sign a root the log does not
+# have).
+_PENDING = "soai_ledger_tiles_pending"
+
+
+def _publish(session: Session) -> None:
+    for (key, tile), data in session.info.pop(_PENDING, {}).items():
+        _remember(key, tile, data)
+
+
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
 class TileStore:
     """Node hashes of the ledger as one use case sees them (its own reads are kept)."""
 
@@ -83,11 +99,13 @@ class TileStore:
         if not missing:
             return
         condition = or_(*(and_(TILES.c.level == lv, TILES.c.tile == ix) for lv, ix in missing))
+        wrote = bool(self.session.info.get(_PENDING))  # then it reads its own uncommitted tiles
         for level, index, data in self.session.execute(
             select(TILES.c.level, TILES.c.tile, TILES.c.hashes).where(condition)
         ):
             self._tiles[(level, index)] = bytes(data)
-            _remember(self._key, (level, index), bytes(data))
+            if not wrote:
+                _remember(self._key, (level, index), bytes(data))
 
     def prefetch(self, nodes: Iterable[tuple[int, int]]) -> None:
         """Read, in one query, every tile holding these (level, position) nodes."""
@@ -111,6 +129,14 @@ class TileStore:
             )
         return data[offset : offset + HASH]
 
+    def _after_commit(self, tile: tuple[int, int], data: bytes) -> None:
+        pending = self.session.info.get(_PENDING)
+        if pending is None:
+            pending = self.session.info[_PENDING] = {}
+            event.listen(self.session, "after_commit", _publish, once=True)
+            event.listen(self.session, "after_rollback", _discard, once=True)
+        pending[(self._key, tile)] = data
+
     def append(self, runs: list[tuple[int, int, list[bytes]]]) -> None:
         """Store new complete-subtree hashes, given as runs ``(level, first index, hashes)``
         (as :func:`soai.ledger.merkle.new_runs` makes them; each continues its level).
@@ -130,7 +156,7 @@ class TileStore:
                 if offset == 0:
                     new_rows.append((level, tile[1], added))
                     self._tiles[tile] = added
-                    _remember(self._key, tile, added)
+                    self._after_commit(tile, added)
                     continue
                 self._load([(level, tile[1], offset * HASH)])
                 existing = self._tiles.get(tile, b"")
@@ -142,7 +168,7 @@ class TileStore:
                 data = existing + added
                 extended.append({"at_level": level, "at_tile": tile[1], "new_hashes": data})
                 self._tiles[tile] = data
-                _remember(self._key, tile, data)
+                self._after_commit(tile, data)
         if extended:
             self.session.execute(
                 update(TILES)

@@ -117,14 +117,12 @@ def downgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         for column in SHARED:
             batch_op.add_column(sa.Column(column, types[column], nullable=True))
-    bind = op.get_bind()
-    for column in SHARED:
-        bind.execute(
-            sa.text(
-                f"UPDATE credentials SET {column} = "  # noqa: S608 - fixed column names
-                f"(SELECT b.{column} FROM credential_batches b WHERE b.id = credentials.batch_id)"
-            )
-        )
+    assignments = ", ".join(  # one statement: each row is rewritten once, not eight times
+        f"{column} = (SELECT b.{column} FROM credential_batches b "  # noqa: S608 - fixed names
+        "WHERE b.id = credentials.batch_id)"
+        for column in SHARED
+    )
+    op.get_bind().execute(sa.text(f"UPDATE credentials SET {assignments}"))  # noqa: S608
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         for column in SHARED:
             if column not in NULLABLE:
