@@ -66,6 +66,7 @@ def empty_ledger(sessions: sessionmaker[Session]) -> None:
     tiles.forget_cache()
     for statement in (
         "DELETE FROM ledger_bundles",
+        "DELETE FROM ledger_open_entries",
         "DELETE FROM ledger_tiles",
         "DELETE FROM ledger_checkpoints",
     ):
@@ -101,6 +102,15 @@ def stored_entries(sessions: sessionmaker[Session]) -> list[LedgerEntry]:
         return bundles.read(session, 0, 2**62)
 
 
+def _sealed(sessions: sessionmaker[Session], position: int) -> bool:
+    with transaction(sessions) as session:
+        found = session.execute(
+            text("SELECT COUNT(*) FROM ledger_bundles WHERE bundle = :b"),
+            {"b": position // bundles.WIDTH},
+        ).scalar_one()
+    return bool(found)
+
+
 def _rewrite_bundle(sessions: sessionmaker[Session], position: int, change: Any) -> None:
     index, offset = divmod(position, bundles.WIDTH)
     with transaction(sessions) as session:
@@ -119,7 +129,16 @@ def _rewrite_bundle(sessions: sessionmaker[Session], position: int, change: Any)
 
 
 def replace_entry(sessions: sessionmaker[Session], position: int, body: bytes) -> None:
-    """Overwrite one stored entry in its bundle (tampering, for audit tests)."""
+    """Overwrite one stored entry, in its bundle or its open row (tampering, for audit tests)."""
+    if not _sealed(sessions, position):
+        changed = execute(
+            sessions,
+            "UPDATE ledger_open_entries SET body = :b WHERE position = :p",
+            b=body,
+            p=position,
+        )
+        assert changed == 1, f"no entry {position}"
+        return
 
     def change(entries: list[bytes], offset: int) -> None:
         entries[offset] = body
@@ -128,7 +147,14 @@ def replace_entry(sessions: sessionmaker[Session], position: int, body: bytes) -
 
 
 def delete_entry(sessions: sessionmaker[Session], position: int) -> None:
-    """Cut one entry out of its bundle, as an insider editing the bytes would (tampering)."""
+    """Delete one entry's open row, or cut it out of its bundle as an insider editing the
+    bytes would (tampering, for audit tests)."""
+    if not _sealed(sessions, position):
+        changed = execute(
+            sessions, "DELETE FROM ledger_open_entries WHERE position = :p", p=position
+        )
+        assert changed == 1, f"no entry {position}"
+        return
 
     def change(entries: list[bytes], offset: int) -> None:
         del entries[offset]

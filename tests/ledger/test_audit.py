@@ -94,17 +94,26 @@ def test_an_altered_node_is_named(
     assert report.problems[0].detail == "differs from the hash of its children: altered"
 
 
-def test_an_entry_cut_out_of_its_bundle_is_reported(
+def test_a_deleted_entry_is_reported_missing(
     instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
 ) -> None:
-    delete_entry(sessions, 6)  # the entries after it move up one place
+    delete_entry(sessions, 6)  # one of the 13 entries still waiting for their bundle
+    report = _audit(instance, sessions)
+    assert [(p.where, p.detail) for p in report.problems] == [("entry 6", "missing (deleted?)")]
+    assert report.entries_checked == 13
+
+
+def test_an_entry_cut_out_of_a_sealed_bundle_is_reported(
+    instance: Settings, sessions: sessionmaker[Session]
+) -> None:
+    append(sessions, 300)  # bundle 0 sealed, entries 256-299 waiting
+    delete_entry(sessions, 6)  # the entries after it in the bundle move up one place
     report = _audit(instance, sessions)
     details = {p.where: p.detail for p in report.problems}
-    for position in range(6, 12):
-        assert details[f"entry {position}"] == (
-            "its content no longer matches the leaf hash recorded for it: altered"
-        )
-    assert details["ledger head"] == "the head says 13 entries but 12 are stored"
+    altered = "its content no longer matches the leaf hash recorded for it: altered"
+    assert all(details[f"entry {n}"] == altered for n in range(6, 255))
+    assert details["entry 255"] == "missing (deleted?)"
+    assert "entry 5" not in details and "entry 256" not in details
     assert not report.ok
 
 
@@ -134,11 +143,12 @@ def test_entries_added_behind_the_logs_back_are_named_and_cost_nothing(
 
 
 def test_a_bundle_that_no_longer_splits_into_entries_is_named(
-    instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
+    instance: Settings, sessions: sessionmaker[Session]
 ) -> None:
+    append(sessions, 300)
     execute(sessions, "UPDATE ledger_bundles SET data = :d WHERE bundle = 0", d=b"\x00\x00\x01")
     report = _audit(instance, sessions)
-    assert [(p.what, p.where) for p in report.problems] == [("entry", "entries 0-12")]
+    assert [(p.what, p.where) for p in report.problems] == [("entry", "entries 0-255")]
     assert report.problems[0].detail.startswith("their bundle no longer splits into entries")
 
 
@@ -228,13 +238,16 @@ def test_checkpoints_signed_before_a_key_rotation_still_verify(
 
 
 def test_entries_stuffed_into_a_bundle_are_named_and_the_rest_still_checks(
-    instance: Settings, sessions: sessionmaker[Session], ledger: dict[int, int]
+    instance: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    bodies = [entry.body for entry in stored_entries(sessions)]
-    stuffed = bundles.pack(bodies + [b'{"type":"x"}'] * 250)  # 263 entries in bundle 0
+    append(sessions, 300)
+    bodies = [entry.body for entry in stored_entries(sessions)][:256]
+    stuffed = bundles.pack(bodies + [b'{"type":"x"}'] * 7)  # 263 entries in bundle 0
     execute(sessions, "UPDATE ledger_bundles SET data = :d WHERE bundle = 0", d=stuffed)
+    execute(sessions, "INSERT INTO ledger_open_entries (position, body) VALUES (300, :b)", b=b"{}")
     report = _audit(instance, sessions)
     assert [(p.where, p.detail) for p in report.problems] == [
-        ("bundle 0", "holds 263 entries where the head counts 13: inserted")
+        ("bundle 0", "holds 263 entries where the head counts 256: inserted"),
+        ("entry 300", "stored beyond the head or twice: inserted"),
     ]
-    assert report.entries_checked == 13
+    assert report.entries_checked == 300

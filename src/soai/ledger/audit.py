@@ -35,6 +35,18 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
             )
             leaves.append(stored_leaves.get(gap, merkle.EMPTY_ROOT))
 
+    def check(position: int, entry_body: bytes) -> None:
+        digest = merkle.leaf_hash(entry_body)
+        if stored_leaves.get(position) != digest:
+            problems.append(
+                AuditProblem(
+                    what="entry",
+                    where=f"entry {position}",
+                    detail="its content no longer matches the leaf hash recorded for it: altered",
+                )
+            )
+        leaves.append(digest)
+
     for index, content in bundles.stored(session):
         first = index * bundles.WIDTH
         if first >= size:  # the head never counted it: added behind the log's back
@@ -69,16 +81,19 @@ def audit(session: Session, *, vkeys: list[str]) -> AuditReport:
             )
             content = content[:allowed]
         for offset, entry_body in enumerate(content):
-            digest = merkle.leaf_hash(entry_body)
-            if stored_leaves.get(first + offset) != digest:
-                problems.append(
-                    AuditProblem(
-                        what="entry",
-                        where=f"entry {first + offset}",
-                        detail="its content no longer matches the leaf hash recorded for it: altered",
-                    )
+            check(first + offset, entry_body)
+    for position, entry_body in bundles.stored_open(session):  # the bundle still filling up
+        if position >= size or position < len(leaves):
+            problems.append(
+                AuditProblem(
+                    what="entry",
+                    where=f"entry {position}",
+                    detail="stored beyond the head or twice: inserted",
                 )
-            leaves.append(digest)
+            )
+            continue
+        missing_until(position)
+        check(position, entry_body)
     expected = len(leaves)
     if expected != size:
         problems.append(

@@ -1,6 +1,7 @@
 """Tables of the transparency ledger: entry bundles, Merkle nodes, the head, checkpoints.
 
-Entries are stored 256 to a row (``ledger_bundles``). Every complete subtree's hash is stored
+Entries are stored 256 to a row (``ledger_bundles``), those of the bundle still filling up one
+per row (``ledger_open_entries``). Every complete subtree's hash is stored
 once, in tiles of 256 hashes per level (``ledger_tiles``; level 0 holds the leaf hashes), so a
 proof reads O(log n) hashes and never recomputes the tree. ``ledger_head`` is the single row
 appenders lock, which keeps concurrent appends from forking the log.
@@ -20,8 +21,8 @@ from soai.db import Base, UTCDateTime, utcnow
 
 
 class LedgerBundle(Base):
-    """Up to 256 consecutive entries, each its length (4 bytes) then its canonical bytes
-    (see soai.ledger.bundles); the last bundle grows until it is full."""
+    """256 consecutive entries, each its length (4 bytes) then its canonical bytes
+    (see soai.ledger.bundles)."""
 
     __tablename__ = "ledger_bundles"
 
@@ -30,6 +31,18 @@ class LedgerBundle(Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     )
     data: Mapped[bytes] = mapped_column(LargeBinary, doc="the entries as canonical JSON (RFC 8785)")
+
+
+class LedgerOpenEntry(Base):
+    """An entry of the bundle still filling up, one row each until its 256th seals the bundle
+    (so appending one entry writes one small row, not the whole partial bundle again)."""
+
+    __tablename__ = "ledger_open_entries"
+
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary, doc="the event as canonical JSON (RFC 8785)")
 
 
 @dataclass(frozen=True)
