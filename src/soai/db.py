@@ -271,18 +271,10 @@ def insert_rows(
                 values[i] = processor(values[i])
             converted.append(tuple(values))
         rows = converted
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        cursor = connection.connection.driver_connection.cursor()
-        with (
-            cursor,
-            cursor.copy(
-                f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        _copy(connection, table, columns, rows)
         return
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "  # noqa: S608 - identifiers from the schema, values bound
@@ -298,15 +290,7 @@ def load_rows(
     (psycopg adapts each value), :func:`insert_rows` in chunks elsewhere. For big bulk imports
     whose values need no JSON encoding."""
     if connection.dialect.name == "postgresql":
-        preparer = connection.dialect.identifier_preparer
-        quoted = ", ".join(preparer.quote(name) for name in columns)
-        cursor = connection.connection.driver_connection.cursor()
-        with (
-            cursor,
-            cursor.copy(f"COPY {preparer.format_table(table)} ({quoted}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        _copy(connection, table, columns, rows)
         return
     chunk: list[tuple[Any, ...]] = []
     for row in rows:
@@ -315,6 +299,21 @@ def load_rows(
             insert_rows(connection, table, columns, chunk)
             chunk = []
     insert_rows(connection, table, columns, chunk)
+
+
+def _copy(
+    connection: Any, table: Any, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """``COPY … FROM STDIN`` on PostgreSQL; psycopg adapts each value."""
+    preparer = connection.dialect.identifier_preparer
+    quoted = ", ".join(preparer.quote(name) for name in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with (
+        cursor,
+        cursor.copy(f"COPY {preparer.format_table(table)} ({quoted}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _already_encoded(text: str) -> str:
